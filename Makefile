@@ -1,0 +1,65 @@
+# vt: build the tools; with VIDEO=... run the VOD pipeline (pipelines/vod.mk).
+SHELL := bash
+
+PREFIX    ?= /usr/local
+MANPREFIX ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC      ?= cc
+PKGS     = libavformat libavcodec libavfilter libavutil libswscale libswresample jansson libcurl
+CFLAGS  ?= -O2 -g
+VT_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
+             $(shell pkg-config --cflags $(PKGS))
+VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lm
+SANFLAGS   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+TOOLS   = vt-probe vt-split vt-encode vt-hls
+LIBSRC  = $(wildcard lib/*.c)
+LIBHDR  = $(wildcard lib/*.h)
+MANS    = $(wildcard man/*.1)
+
+ifdef VIDEO
+include pipelines/vod.mk
+else
+all: $(TOOLS:%=bin/%)
+endif
+
+bin/%: tools/%.c $(LIBSRC) $(LIBHDR) | bin
+	$(CC) $(VT_CFLAGS) $(CFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
+
+bin-san/%: tools/%.c $(LIBSRC) $(LIBHDR) | bin-san
+	$(CC) $(VT_CFLAGS) $(SANFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
+
+bin bin-san:
+	mkdir -p $@
+
+sanitize: $(TOOLS:%=bin-san/%)
+
+check: all sanitize
+	tests/run bin
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san
+
+check-plain: all
+	tests/run bin
+
+check-san: sanitize
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san
+
+demo: all
+	$(MAKE) -j4 VIDEO="$$(scripts/make-sample samples/sample.mp4)" RES=720p,480p,360p
+	@echo "demo: out/sample/master.m3u8"
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(PREFIX)/share/vt/pipelines
+	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(MANS) $(DESTDIR)$(MANPREFIX)/man1/
+	install -m 644 pipelines/*.mk $(DESTDIR)$(PREFIX)/share/vt/pipelines/
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
+	rm -rf $(DESTDIR)$(PREFIX)/share/vt
+
+clean:
+	rm -rf bin bin-san
+
+.PHONY: all sanitize check check-plain check-san demo install uninstall clean

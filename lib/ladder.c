@@ -1,0 +1,255 @@
+/* The ABR ladder: rung names, output sizes and bit rates. */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt.h"
+#include "ladder.h"
+
+static const int default_ladder[] = { 2160, 1440, 1080, 720, 480, 360, 240 };
+
+void
+vt_params_defaults(struct vt_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->seg = 6;
+	p->preset = "medium";
+	p->audio_bitrate = 128000;
+	p->audio_channels = 2;
+	p->offset = 10;
+}
+
+static int64_t
+bitrate_value(const json_t *v, const char *what)
+{
+	int64_t b = -1;
+
+	if (json_is_integer(v))
+		b = json_integer_value(v);
+	else if (json_is_string(v))
+		b = vt_parse_bitrate(json_string_value(v));
+	if (b < 1000 || b > 1000000000)
+		vt_die(VT_EX_DATAERR, "bad bit rate for '%s'", what);
+	return b;
+}
+
+void
+vt_params_load(struct vt_params *p, json_t *o)
+{
+	json_t *v;
+
+	if (!json_is_object(o))
+		vt_die(VT_EX_DATAERR, "params: not a JSON object");
+	if ((v = json_object_get(o, "resolutions")) && !json_is_null(v)) {
+		size_t i;
+		json_t *r;
+		char *list = vt_strdup("");
+
+		if (!json_is_array(v))
+			vt_die(VT_EX_DATAERR, "params: 'resolutions' must be an array");
+		json_array_foreach(v, i, r) {
+			char *n;
+
+			if (!json_is_string(r))
+				vt_die(VT_EX_DATAERR, "params: 'resolutions' must hold strings");
+			n = vt_asprintf("%s%s%s", list, i ? "," : "", json_string_value(r));
+			free(list);
+			list = n;
+		}
+		p->res = *list ? list : NULL;	/* leaked: lives as long as p */
+	}
+	p->seg = vt_json_num(o, "seg", p->seg);
+	if (!(p->seg >= 0.5 && p->seg <= 60))
+		vt_die(VT_EX_DATAERR, "params: 'seg' must be 0.5..60 seconds");
+	p->preset = vt_json_str(o, "preset", p->preset);
+	p->threads = (int)vt_json_int(o, "threads", p->threads);
+	if (p->threads < 0 || p->threads > 64)
+		vt_die(VT_EX_DATAERR, "params: 'threads' must be 0..64");
+	if ((v = json_object_get(o, "bitrates")) && !json_is_null(v)) {
+		const char *k;
+		json_t *b;
+
+		if (!json_is_object(v))
+			vt_die(VT_EX_DATAERR, "params: 'bitrates' must be an object");
+		json_object_foreach(v, k, b)
+			bitrate_value(b, k);
+		p->bitrates = v;
+	}
+	if ((v = json_object_get(o, "audio_bitrate")) && !json_is_null(v))
+		p->audio_bitrate = bitrate_value(v, "audio");
+	p->audio_channels = (int)vt_json_int(o, "audio_channels", p->audio_channels);
+	if (p->audio_channels < 0 || p->audio_channels > 8)
+		vt_die(VT_EX_DATAERR, "params: 'audio_channels' must be 0..8");
+}
+
+int
+vt_source_from_json(struct vt_source *s, const json_t *v)
+{
+	if (!json_is_object(v))
+		return 0;
+	memset(s, 0, sizeof(*s));
+	s->width = (int)vt_json_need_int(v, "width");
+	s->height = (int)vt_json_need_int(v, "height");
+	if (s->width <= 0 || s->height <= 0 || s->width > 16384 || s->height > 16384)
+		vt_die(VT_EX_DATAERR, "manifest: bad video size %dx%d", s->width, s->height);
+	if (!vt_json_rational(v, "sample_aspect_ratio", &s->sar.num, &s->sar.den) || !s->sar.num)
+		s->sar = (AVRational){ 1, 1 };
+	s->rotation = (int)vt_json_int(v, "rotation", 0);
+	if (s->rotation % 90 || s->rotation < 0 || s->rotation >= 360)
+		vt_die(VT_EX_DATAERR, "manifest: bad rotation %d", s->rotation);
+	if (!vt_json_rational(v, "frame_rate", &s->fps.num, &s->fps.den) || !s->fps.num)
+		s->fps = (AVRational){ 25, 1 };
+	if (!vt_json_rational(v, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)
+		vt_die(VT_EX_DATAERR, "manifest: missing video 'time_base'");
+	s->start_pts = vt_json_int(v, "start_pts", 0);
+	return 1;
+}
+
+/* Round to the nearest even number, never above limit rounded down. */
+static int
+even(double x, double limit)
+{
+	int e = 2 * (int)lround(x / 2);
+
+	while (e > limit + 1e-6 && e > 2)
+		e -= 2;
+	return e < 2 ? 2 : e;
+}
+
+/* Bits per second for a w x h rung: 3 Mb/s at 720p30, scaled by pixel
+ * count to the 0.75 power (rates grow slower than area), and by frame
+ * rate to the 0.6 power above 30 fps. */
+static int64_t
+default_bitrate(int w, int h, AVRational fps)
+{
+	double f = av_q2d(fps), b;
+
+	b = 3e6 * pow((double)w * h / (1280.0 * 720.0), 0.75);
+	if (f > 31)
+		b *= pow(f / 30, 0.6);
+	return (int64_t)(llround(b / 10000) * 10000);
+}
+
+static int
+parse_rung(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 2 || n > 5 || s[n - 1] != 'p')
+		return -1;
+	for (i = 0; i < n - 1; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= 16 && v <= 4320 ? (int)v : -1;
+}
+
+/* Fit the display size into the rung's box; 0 if that would upscale. */
+static int
+fit(const struct vt_source *s, int lines, struct vt_rung *r)
+{
+	double dw = s->width * av_q2d(s->sar), dh = s->height, t, bw, bh, k;
+
+	if (s->rotation % 180) {
+		t = dw;
+		dw = dh;
+		dh = t;
+	}
+	bw = dw >= dh ? even(lines * 16.0 / 9.0, 1e9) : lines;
+	bh = dw >= dh ? lines : even(lines * 16.0 / 9.0, 1e9);
+	k = fmin(bw / dw, bh / dh);
+	if (k > 1.0 + 1e-9)
+		return 0;
+	r->lines = lines;
+	snprintf(r->name, sizeof(r->name), "%dp", lines);
+	r->width = even(dw * k, floor(dw));
+	r->height = even(dh * k, floor(dh));
+	return 1;
+}
+
+static void
+set_bitrate(struct vt_rung *r, const struct vt_source *s, const struct vt_params *p)
+{
+	json_t *b = p->bitrates ? json_object_get(p->bitrates, r->name) : NULL;
+
+	r->bitrate = b ? bitrate_value(b, r->name) : default_bitrate(r->width, r->height, s->fps);
+	r->maxrate = r->bitrate * 3 / 2;
+	r->bufsize = r->bitrate * 2;
+}
+
+static int
+bylines(const void *a, const void *b)
+{
+	return ((const struct vt_rung *)b)->lines - ((const struct vt_rung *)a)->lines;
+}
+
+int
+vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
+    struct vt_rung *rungs, json_t *skipped)
+{
+	int want[VT_MAX_RUNGS], nwant = 0, n = 0, i, j, lines;
+	const char *q, *e;
+	struct vt_rung r;
+
+	if (p->res) {
+		for (q = p->res; ; q = e + 1) {
+			e = strchr(q, ',');
+			if (!e)
+				e = q + strlen(q);
+			if ((lines = parse_rung(q, e - q)) < 0)
+				vt_die(VT_EX_USAGE, "unknown rung '%.*s' (want NNNp, 16..4320)",
+				    (int)(e - q), q);
+			for (j = 0; j < nwant; j++)
+				if (want[j] == lines)
+					vt_die(VT_EX_USAGE, "rung '%dp' given twice", lines);
+			if (nwant == VT_MAX_RUNGS)
+				vt_die(VT_EX_USAGE, "at most %d rungs", VT_MAX_RUNGS);
+			want[nwant++] = lines;
+			if (!*e)
+				break;
+		}
+	}
+	for (i = 0; i < (p->res ? nwant : (int)(sizeof(default_ladder) / sizeof(int))); i++) {
+		lines = p->res ? want[i] : default_ladder[i];
+		memset(&r, 0, sizeof(r));
+		if (!fit(s, lines, &r)) {
+			if (p->res) {
+				char name[16], why[96];
+
+				snprintf(name, sizeof(name), "%dp", lines);
+				snprintf(why, sizeof(why), "would upscale the %dx%d source",
+				    s->width, s->height);
+				json_array_append_new(skipped, json_pack("{s:s,s:s}",
+				    "name", name, "reason", why));
+			}
+			continue;
+		}
+		rungs[n++] = r;
+	}
+	if (n == 0) {
+		double dw = s->width * av_q2d(s->sar), dh = s->height;
+		int shortside = (int)fmin(dw, dh);
+
+		lines = shortside & ~1;
+		if (!fit(s, lines < 16 ? 16 : lines, &rungs[0]))
+			vt_die(VT_EX_DATAERR, "source %dx%d is too small", s->width, s->height);
+		n = 1;
+		json_array_append_new(skipped, json_pack("{s:s,s:s}", "name", rungs[0].name,
+		    "reason", "no requested rung fits: encoded at the source's own size"));
+	}
+	for (i = 0; i < n; i++)
+		set_bitrate(&rungs[i], s, p);
+	qsort(rungs, n, sizeof(*rungs), bylines);
+	return n;
+}
+
+json_t *
+vt_rung_json(const struct vt_rung *r)
+{
+	return json_pack("{s:s,s:i,s:i,s:I,s:I,s:I}", "name", r->name, "width", r->width,
+	    "height", r->height, "bitrate", (json_int_t)r->bitrate,
+	    "maxrate", (json_int_t)r->maxrate, "bufsize", (json_int_t)r->bufsize);
+}

@@ -1,0 +1,60 @@
+/* The ABR ladder: rung names, output sizes and bit rates. */
+#ifndef VT_LADDER_H
+#define VT_LADDER_H
+
+#include <stdint.h>
+#include <libavutil/rational.h>
+#include <jansson.h>
+
+#define VT_MAX_RUNGS 16
+
+/* What the ladder is planned against, from a manifest's "video" block. */
+struct vt_source {
+	int width, height;	/* coded */
+	AVRational sar;
+	int rotation;		/* clockwise degrees */
+	AVRational fps;
+	AVRational tb;
+	int64_t start_pts;	/* the segment grid's origin, in tb */
+};
+
+struct vt_rung {
+	char name[16];		/* "720p" */
+	int lines;		/* 720: the box's short side */
+	int width, height;	/* output, even */
+	int64_t bitrate, maxrate, bufsize;
+};
+
+/* Encoding parameters, from a params file and options. */
+struct vt_params {
+	const char *res;	/* comma list, or NULL for the default ladder */
+	double seg;		/* segment grid, seconds */
+	const char *preset;
+	int threads;
+	json_t *bitrates;	/* {"720p": 2800000 or "2800k"} or NULL */
+	int64_t audio_bitrate;
+	int audio_channels;	/* at most this many; 0 keeps the source's */
+	double offset;		/* added to every output timestamp, seconds */
+};
+
+void vt_params_defaults(struct vt_params *p);
+/* Fill p from a params JSON object (unknown keys are ignored); a bad value
+ * dies with VT_EX_DATAERR. */
+void vt_params_load(struct vt_params *p, json_t *o);
+
+/* Read the source from a chunk manifest's "video" block; returns 0 if the
+ * manifest has no video. */
+int vt_source_from_json(struct vt_source *s, const json_t *video);
+
+/* Plan the ladder: parse p->res (dies VT_EX_USAGE on a malformed or
+ * duplicate rung), size each rung to fit its box without upscaling, and
+ * set bit rates. Rungs that would upscale go to skipped (an array of
+ * {"name","reason"}). If none is left, one rung at the source's own size
+ * is planned, and the fact is added to skipped's reasons. Returns the
+ * number of rungs, largest first. */
+int vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
+    struct vt_rung *rungs, json_t *skipped);
+
+json_t *vt_rung_json(const struct vt_rung *r);
+
+#endif

@@ -1,0 +1,449 @@
+/* Packaging encoded chunks into VOD HLS. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+
+#include "vt.h"
+#include "codecs.h"
+#include "grid.h"
+#include "media.h"
+#include "package.h"
+#include "playlist.h"
+
+/* One rendition being cut into segments. */
+struct rendition {
+	const char *name;	/* folder name */
+	int is_video;
+	int width, height;
+	char codecs[32];
+	struct vt_segment *segs;
+	size_t nsegs;
+	int64_t frames, bytes;
+	int64_t start, end;	/* output ticks */
+	int channels;
+};
+
+struct cutter {
+	struct rendition *r;
+	struct vt_segwriter *w;
+	const char *dir;
+	enum vt_segfmt fmt;
+	const struct vt_grid *grid;
+	int64_t max_cell, cell;
+	int64_t last_dts, max_pts, prev_max_pts, last_dur;
+	int open, warned;
+};
+
+static void
+seg_begin(struct cutter *c, int64_t cell)
+{
+	char name[32];
+	struct rendition *r = c->r;
+
+	snprintf(name, sizeof(name), "seg_%05zu.%s", r->nsegs, vt_seg_ext(c->fmt));
+	r->segs = vt_realloc(r->segs, (r->nsegs + 1) * sizeof(*r->segs));
+	memset(&r->segs[r->nsegs], 0, sizeof(*r->segs));
+	r->segs[r->nsegs].uri = vt_strdup(name);
+	r->segs[r->nsegs].start = INT64_MAX;
+	r->nsegs++;
+	vt_seg_begin(c->w, name);
+	c->cell = cell;
+	c->open = 1;
+}
+
+static void
+seg_end(struct cutter *c)
+{
+	struct rendition *r = c->r;
+	int64_t b = vt_seg_end(c->w);
+
+	r->segs[r->nsegs - 1].bytes = b;
+	r->bytes += b;
+	c->open = 0;
+}
+
+static void
+cut_packet(struct cutter *c, AVPacket *pkt)
+{
+	struct rendition *r = c->r;
+	int64_t cell, dur;
+	int key = pkt->flags & AV_PKT_FLAG_KEY;
+
+	if (pkt->pts == AV_NOPTS_VALUE)
+		vt_die(VT_EX_DATAERR, "%s: packet without timestamp", r->name);
+	if (pkt->dts == AV_NOPTS_VALUE)
+		pkt->dts = pkt->pts;
+	/* Chunk joins: decode times must keep rising. */
+	if (c->last_dts != AV_NOPTS_VALUE && pkt->dts <= c->last_dts) {
+		pkt->dts = c->last_dts + 1;
+		if (pkt->dts > pkt->pts)
+			vt_die(VT_EX_DATAERR, "%s: timestamps go backwards at %.3f s", r->name,
+			    pkt->pts / 90000.0);
+	}
+	c->last_dts = pkt->dts;
+	cell = vt_grid_cell(c->grid, pkt->pts);
+	if (cell > c->max_cell)
+		cell = c->max_cell;
+	if (!c->open) {
+		seg_begin(c, cell);
+	} else if (cell > c->cell) {
+		if (!r->is_video || key) {
+			seg_end(c);
+			seg_begin(c, cell);
+		} else if (!c->warned) {
+			vt_warn("%s: no keyframe at %.3f s; segment runs long", r->name,
+			    pkt->pts / 90000.0);
+			c->warned = 1;
+		}
+	}
+	if (pkt->pts < r->segs[r->nsegs - 1].start)
+		r->segs[r->nsegs - 1].start = pkt->pts;
+	if (pkt->pts < r->start)
+		r->start = pkt->pts;
+	if (pkt->pts > c->max_pts) {
+		c->prev_max_pts = c->max_pts;
+		c->max_pts = pkt->pts;
+		dur = pkt->duration > 0 ? pkt->duration :
+		    c->prev_max_pts != INT64_MIN ? c->max_pts - c->prev_max_pts : 0;
+		c->last_dur = dur;
+	}
+	r->frames++;
+	vt_seg_write(c->w, pkt);
+}
+
+/* Parameters for the output muxer from the first packet: fMP4 needs the
+ * H.264 parameter sets and the AAC config up front. */
+static AVCodecParameters *
+output_params(const AVStream *st, const AVPacket *first)
+{
+	AVCodecParameters *par = avcodec_parameters_alloc();
+	uint8_t *x = NULL;
+	int n = 0;
+
+	avcodec_parameters_copy(par, st->codecpar);
+	if (par->codec_id == AV_CODEC_ID_H264 && !par->extradata_size)
+		x = vt_h264_extradata(first->data, first->size, &n);
+	else if (par->codec_id == AV_CODEC_ID_AAC && !par->extradata_size)
+		x = vt_aac_asc(par, &n);
+	if (x) {
+		par->extradata = x;
+		par->extradata_size = n;
+	}
+	return par;
+}
+
+static void
+cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *dir,
+    enum vt_segfmt fmt, const struct vt_grid *grid, int64_t max_cell)
+{
+	struct cutter c = { .r = r, .dir = dir, .fmt = fmt, .grid = grid,
+	    .max_cell = max_cell, .last_dts = AV_NOPTS_VALUE, .max_pts = INT64_MIN,
+	    .prev_max_pts = INT64_MIN };
+	AVPacket *pkt = av_packet_alloc();
+	size_t i;
+	int err;
+
+	r->start = INT64_MAX;
+	for (i = 0; i < npaths; i++) {
+		AVFormatContext *in = vt_open_input(paths[i]);
+		AVStream *st = in->streams[0];
+
+		if (st->codecpar->codec_type != (r->is_video ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO))
+			vt_die(VT_EX_DATAERR, "'%s' is not a %s stream", paths[i],
+			    r->is_video ? "video" : "audio");
+		while ((err = av_read_frame(in, pkt)) >= 0) {
+			if (pkt->stream_index != 0) {
+				av_packet_unref(pkt);
+				continue;
+			}
+			av_packet_rescale_ts(pkt, st->time_base, VT_TB);
+			if (!c.w) {
+				AVCodecParameters *par = output_params(st, pkt);
+
+				if (vt_codec_string(par, pkt->data, pkt->size, r->codecs,
+				    sizeof(r->codecs)) < 0)
+					vt_die(VT_EX_DATAERR, "%s: codec %s cannot go in HLS", r->name,
+					    avcodec_get_name(par->codec_id));
+				if (!r->is_video)
+					r->channels = par->ch_layout.nb_channels;
+				c.w = vt_seg_open(dir, fmt, par);
+				avcodec_parameters_free(&par);
+			}
+			cut_packet(&c, pkt);
+			av_packet_unref(pkt);
+		}
+		if (err != AVERROR_EOF)
+			vt_die(VT_EX_DATAERR, "cannot read '%s': %s", paths[i], vt_averr(err));
+		avformat_close_input(&in);
+	}
+	if (!c.open)
+		vt_die(VT_EX_DATAERR, "%s: no packets", r->name);
+	seg_end(&c);
+	r->end = c.max_pts + c.last_dur;
+	for (i = 0; i < r->nsegs; i++)
+		r->segs[i].duration = ((i + 1 < r->nsegs ? r->segs[i + 1].start : r->end) -
+		    r->segs[i].start) / 90000.0;
+	vt_seg_close(c.w);
+	av_packet_free(&pkt);
+}
+
+static void
+write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
+{
+	struct vt_playlist pl = { 0 };
+	char *path = vt_path_join(dir, "index.m3u8");
+
+	pl.target = vt_playlist_target(r->segs, r->nsegs);
+	pl.map_uri = fmt == VT_SEG_FMP4 ? "init.mp4" : NULL;
+	pl.vod = pl.ended = 1;
+	pl.segs = r->segs;
+	pl.nsegs = r->nsegs;
+	vt_playlist_write(path, &pl);
+	free(path);
+}
+
+/* Peak and average bit rate over aligned segments, audio included. */
+static void
+bandwidth(const struct rendition *v, const struct rendition *a, int64_t *peak, int64_t *avg)
+{
+	double p = 0, bits, dur = 0, total = 0;
+	size_t i;
+
+	for (i = 0; i < v->nsegs; i++) {
+		bits = v->segs[i].bytes * 8.0;
+		if (a && i < a->nsegs && a != v)
+			bits += a->segs[i].bytes * 8.0;
+		if (v->segs[i].duration > 0 && bits / v->segs[i].duration > p)
+			p = bits / v->segs[i].duration;
+		total += bits;
+		dur += v->segs[i].duration;
+	}
+	if (a && a != v)
+		for (; i < a->nsegs; i++)
+			total += a->segs[i].bytes * 8.0;
+	*peak = (int64_t)ceil(p);
+	*avg = dur > 0 ? (int64_t)ceil(total / dur) : 0;
+}
+
+static json_t *
+rendition_json(const struct rendition *r, int64_t peak, int64_t avg, const char *playlist)
+{
+	double dur = (r->end - r->start) / 90000.0;
+	json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:I,s:s}", "name", r->name,
+	    "codecs", r->codecs, "bandwidth", (json_int_t)peak,
+	    "average_bandwidth", (json_int_t)avg, "segments", (json_int_t)r->nsegs,
+	    "duration", dur, "bytes", (json_int_t)r->bytes, "playlist", playlist);
+
+	if (r->is_video) {
+		json_object_set_new(j, "width", json_integer(r->width));
+		json_object_set_new(j, "height", json_integer(r->height));
+		json_object_set_new(j, "frames", json_integer(r->frames));
+		json_object_set_new(j, "frame_rate", json_real(dur > 0 ? r->frames / dur : 0));
+	} else {
+		json_object_set_new(j, "channels", json_integer(r->channels));
+	}
+	return j;
+}
+
+/* The source's nominal rate when the output kept it (constant frame rate),
+ * else the measured average. */
+static double
+frame_rate(const json_t *chunk, const struct rendition *r)
+{
+	double measured = r->end > r->start ? r->frames * 90000.0 / (r->end - r->start) : 0;
+	int num, den;
+
+	if (vt_json_rational(chunk, "frame_rate", &num, &den) && num > 0 &&
+	    fabs(measured - (double)num / den) < 0.01 * num / den)
+		return (double)num / den;
+	return measured;
+}
+
+static void
+free_rendition(struct rendition *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsegs; i++)
+		free(r->segs[i].uri);
+	free(r->segs);
+}
+
+/* Sort the input lines: video lines by chunk, checked to be complete and
+ * consistent; at most one audio line. */
+static const json_t **
+collect(const json_t *lines, size_t *nchunks, const json_t **audio, struct vt_grid *grid)
+{
+	const json_t **chunks = NULL, *l;
+	double offset = -1, seg = -1, o, s;
+	size_t i, n = 0;
+	long long idx, total;
+
+	*audio = NULL;
+	json_array_foreach(lines, i, l) {
+		const char *type = vt_json_str(l, "type", "video");
+		const json_t *g = json_object_get(l, "grid");
+
+		if (!json_is_object(l))
+			vt_die(VT_EX_DATAERR, "input line %zu is not an object", i + 1);
+		o = vt_json_num(g, "offset", -1);
+		s = vt_json_num(g, "seg", -1);
+		if (o < 0 || s <= 0)
+			vt_die(VT_EX_DATAERR, "input line %zu: missing 'grid'", i + 1);
+		if (offset >= 0 && (o != offset || s != seg))
+			vt_die(VT_EX_DATAERR, "input line %zu: segment grid differs", i + 1);
+		offset = o;
+		seg = s;
+		if (!strcmp(type, "audio")) {
+			if (*audio)
+				vt_die(VT_EX_DATAERR, "more than one audio line");
+			*audio = l;
+			continue;
+		}
+		if (strcmp(type, "video"))
+			vt_die(VT_EX_DATAERR, "input line %zu: unknown type '%s'", i + 1, type);
+		idx = vt_json_need_int(l, "chunk");
+		total = vt_json_need_int(l, "chunks");
+		if (total < 1 || total > 1000000 || idx < 0 || idx >= total)
+			vt_die(VT_EX_DATAERR, "input line %zu: bad chunk %lld of %lld", i + 1, idx, total);
+		if (!chunks) {
+			n = (size_t)total;
+			chunks = vt_calloc(n, sizeof(*chunks));
+		} else if ((size_t)total != n) {
+			vt_die(VT_EX_DATAERR, "input line %zu: chunk count differs", i + 1);
+		}
+		if (chunks[idx])
+			vt_die(VT_EX_DATAERR, "chunk %lld given twice", idx);
+		chunks[idx] = l;
+	}
+	for (i = 0; i < n; i++)
+		if (!chunks[i])
+			vt_die(VT_EX_DATAERR, "chunk %zu of %zu is missing", i, n);
+	if (!n && !*audio)
+		vt_die(VT_EX_DATAERR, "no input: want vt-encode result lines");
+	vt_grid_init(grid, offset, seg);
+	*nchunks = n;
+	return chunks;
+}
+
+/* The rungs of chunk 0; every chunk must have the same. */
+static size_t
+rungs_of(const json_t **chunks, size_t n, struct rendition **out)
+{
+	const json_t *rungs = json_object_get(chunks[0], "rungs"), *r, *o;
+	struct rendition *rs;
+	size_t i, k, nr = json_array_size(rungs);
+
+	if (!json_is_array(rungs) || nr == 0 || nr > 64)
+		vt_die(VT_EX_DATAERR, "chunk 0: missing 'rungs'");
+	rs = vt_calloc(nr, sizeof(*rs));
+	json_array_foreach(rungs, i, r) {
+		rs[i].name = vt_json_need_str(r, "name");
+		if (!vt_safe_name(rs[i].name) || !strcmp(rs[i].name, "audio"))
+			vt_die(VT_EX_DATAERR, "bad rung name '%s'", rs[i].name);
+		rs[i].width = (int)vt_json_need_int(r, "width");
+		rs[i].height = (int)vt_json_need_int(r, "height");
+		rs[i].is_video = 1;
+		for (k = 1; k < n; k++) {
+			o = json_array_get(json_object_get(chunks[k], "rungs"), i);
+			if (strcmp(vt_json_str(o, "name", ""), rs[i].name) ||
+			    vt_json_int(o, "width", 0) != rs[i].width ||
+			    vt_json_int(o, "height", 0) != rs[i].height)
+				vt_die(VT_EX_DATAERR, "chunk %zu: rungs differ from chunk 0", k);
+		}
+	}
+	*out = rs;
+	return nr;
+}
+
+json_t *
+vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt)
+{
+	const json_t **chunks, *aline;
+	struct rendition *rs = NULL, audio = { .name = "audio" };
+	struct vt_variant *vars;
+	struct vt_audio_rendition ar = { "audio", "default", "audio/index.m3u8", 0 };
+	struct vt_grid grid;
+	size_t nchunks, nr = 0, i, k;
+	int64_t end = INT64_MIN, max_cell, peak = 0, avg = 0;
+	const char **paths;
+	json_t *jr = json_array(), *ja = json_null(), *sum;
+	char *dir, *master;
+
+	chunks = collect(lines, &nchunks, &aline, &grid);
+	if (nchunks)
+		nr = rungs_of(chunks, nchunks, &rs);
+	/* The last cell is dropped into the one before when it would hold a
+	 * sliver under half a second: a tiny segment inflates peak rates. */
+	for (k = 0; k < nr; k++)
+		for (i = 0; i < nchunks; i++) {
+			double e = vt_json_num(json_array_get(json_object_get(chunks[i], "rungs"), k),
+			    "end", 0);
+			if (llround(e * 90000) > end)
+				end = llround(e * 90000);
+		}
+	if (!nr)
+		end = llround(vt_json_num(aline, "end", 0) * 90000);
+	max_cell = vt_grid_cell(&grid, end);
+	if (max_cell > 0 && end - (grid.origin + max_cell * grid.seg) < 45000)
+		max_cell--;
+
+	vt_mkdirs(out);
+	if (aline) {
+		const char *p = vt_json_need_str(aline, "path");
+
+		dir = vt_path_join(out, "audio");
+		cut_stream(&audio, &p, 1, dir, fmt, &grid, max_cell);
+		write_playlist(&audio, dir, fmt);
+		free(dir);
+		ar.channels = audio.channels;
+	}
+	paths = vt_calloc(nchunks ? nchunks : 1, sizeof(*paths));
+	vars = vt_calloc(nr ? nr : 1, sizeof(*vars));
+	for (k = 0; k < nr; k++) {
+		char *pl = vt_asprintf("%s/index.m3u8", rs[k].name), *codecs;
+
+		for (i = 0; i < nchunks; i++)
+			paths[i] = vt_json_need_str(json_array_get(json_object_get(chunks[i],
+			    "rungs"), k), "path");
+		dir = vt_path_join(out, rs[k].name);
+		cut_stream(&rs[k], paths, nchunks, dir, fmt, &grid, max_cell);
+		write_playlist(&rs[k], dir, fmt);
+		free(dir);
+		bandwidth(&rs[k], aline ? &audio : NULL, &peak, &avg);
+		codecs = aline ? vt_asprintf("%s,%s", rs[k].codecs, audio.codecs) :
+		    vt_strdup(rs[k].codecs);
+		vars[k] = (struct vt_variant){ pl, peak, avg, codecs, rs[k].width, rs[k].height,
+		    frame_rate(chunks[0], &rs[k]), aline ? "audio" : NULL };
+		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, pl));
+	}
+	master = vt_path_join(out, "master.m3u8");
+	if (aline) {
+		bandwidth(&audio, NULL, &peak, &avg);
+		ja = rendition_json(&audio, peak, avg, "audio/index.m3u8");
+	}
+	if (nr) {
+		vt_master_write(master, vars, nr, aline ? &ar : NULL);
+	} else {
+		struct vt_variant v = { "audio/index.m3u8", peak, avg, audio.codecs, 0, 0, 0, NULL };
+
+		vt_master_write(master, &v, 1, NULL);
+	}
+	sum = json_pack("{s:s,s:s,s:f,s:o,s:o}", "master", "master.m3u8",
+	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "seg", grid.seg / 90000.0,
+	    "renditions", jr, "audio", ja);
+	for (k = 0; k < nr; k++) {
+		free((char *)vars[k].uri);
+		free((char *)vars[k].codecs);
+		free_rendition(&rs[k]);
+	}
+	free_rendition(&audio);
+	free(vars);
+	free(paths);
+	free(rs);
+	free(chunks);
+	free(master);
+	return sum;
+}

@@ -1,0 +1,49 @@
+/* HLS playlists (RFC 8216): media playlists and the master playlist.
+ * Each is rendered whole and written atomically. */
+#ifndef VT_PLAYLIST_H
+#define VT_PLAYLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vt_segment {
+	char *uri;		/* relative to the playlist */
+	double duration;	/* seconds */
+	int64_t bytes;
+	int64_t start;		/* first presentation time, 1/90000 s */
+	int discontinuity;	/* EXT-X-DISCONTINUITY before it */
+	double wallclock;	/* EXT-X-PROGRAM-DATE-TIME, Unix seconds; 0 = none */
+};
+
+struct vt_playlist {
+	int target;		/* EXT-X-TARGETDURATION */
+	int64_t media_sequence;
+	int64_t discontinuity_sequence;
+	const char *map_uri;	/* EXT-X-MAP, for fMP4 */
+	int vod;		/* EXT-X-PLAYLIST-TYPE:VOD */
+	int ended;		/* EXT-X-ENDLIST */
+	struct vt_segment *segs;
+	size_t nsegs;
+};
+
+struct vt_variant {
+	const char *uri;
+	int64_t bandwidth, average_bandwidth;
+	const char *codecs;
+	int width, height;	/* 0 for audio-only */
+	double frame_rate;
+	const char *audio_group;	/* NULL: no audio rendition group */
+};
+
+struct vt_audio_rendition {
+	const char *group, *name, *uri;
+	int channels;
+};
+
+/* Smallest target duration that every segment's rounded duration fits. */
+int vt_playlist_target(const struct vt_segment *segs, size_t n);
+void vt_playlist_write(const char *path, const struct vt_playlist *pl);
+void vt_master_write(const char *path, const struct vt_variant *v, size_t n,
+    const struct vt_audio_rendition *audio);
+
+#endif

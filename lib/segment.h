@@ -1,0 +1,30 @@
+/* Writing HLS media segments: MPEG-TS files, or fragmented MP4 (an init
+ * segment plus .m4s fragments). Every file is written to a temp name and
+ * renamed when complete. */
+#ifndef VT_SEGMENT_H
+#define VT_SEGMENT_H
+
+#include <stdint.h>
+#include <libavformat/avformat.h>
+
+enum vt_segfmt { VT_SEG_TS, VT_SEG_FMP4 };
+
+struct vt_segwriter;
+
+/* Start writing segments of one stream into dir. par describes the
+ * stream; timestamps given to vt_seg_write are in VT_TB (1/90000). */
+struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
+    const AVCodecParameters *par);
+/* Name of the init segment ("init.mp4"), or NULL for TS. */
+const char *vt_seg_init_name(const struct vt_segwriter *w);
+/* Begin segment file name (a bare file name inside dir); the previous one,
+ * if any, must have been ended. */
+void vt_seg_begin(struct vt_segwriter *w, const char *name);
+void vt_seg_write(struct vt_segwriter *w, AVPacket *pkt);
+/* Finish the current segment and return its size in bytes. */
+int64_t vt_seg_end(struct vt_segwriter *w);
+void vt_seg_close(struct vt_segwriter *w);
+
+const char *vt_seg_ext(enum vt_segfmt fmt);
+
+#endif

@@ -1,0 +1,220 @@
+/* Messages, allocation and number parsing shared by every tool. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+
+#include "vt.h"
+
+const char *vt_progname = "vt";
+
+static void
+vmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", vt_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+vt_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void
+vt_die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+vt_info(const char *fmt, ...)
+{
+	static int verbose = -1;
+	va_list ap;
+
+	if (verbose < 0)
+		verbose = getenv("VT_VERBOSE") && *getenv("VT_VERBOSE");
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+/* libav messages are diagnostics too: keep our prefix on them and show
+ * only errors unless asked, so stderr stays one line per failure. */
+static void
+avlog(void *avcl, int level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int print = 1;
+
+	if (level > av_log_get_level())
+		return;
+	av_log_format_line(avcl, level, fmt, ap, line, sizeof(line), &print);
+	if (!*line || !strcmp(line, "\n"))
+		return;
+	fprintf(stderr, "%s: libav: %s%s", vt_progname, line,
+	    line[strlen(line) - 1] == '\n' ? "" : "\n");
+}
+
+void
+vt_init(char *argv[])
+{
+	const char *p, *lvl;
+
+	if (argv[0] && *argv[0]) {
+		p = strrchr(argv[0], '/');
+		vt_progname = p ? p + 1 : argv[0];
+		argv[0] = (char *)vt_progname;	/* getopt's messages use it */
+	}
+	lvl = getenv("VT_LOGLEVEL");
+	av_log_set_level(lvl ? atoi(lvl) : AV_LOG_FATAL);
+	av_log_set_callback(avlog);
+}
+
+const char *
+vt_averr(int err)
+{
+	static char buf[AV_ERROR_MAX_STRING_SIZE];
+
+	av_strerror(err, buf, sizeof(buf));
+	return buf;
+}
+
+void *
+vt_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		vt_die(VT_EX_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *
+vt_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		vt_die(VT_EX_SOFTWARE, "out of memory");
+	return p;
+}
+
+void *
+vt_realloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		vt_die(VT_EX_SOFTWARE, "out of memory");
+	return p;
+}
+
+char *
+vt_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(vt_malloc(n), s, n);
+}
+
+char *
+vt_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		vt_die(VT_EX_SOFTWARE, "bad format");
+	s = vt_malloc(n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+long long
+vt_parse_int(const char *s, long long min, long long max, const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || errno)
+		vt_die(VT_EX_USAGE, "invalid %s '%s'", what, s);
+	if (v < min || v > max)
+		vt_die(VT_EX_USAGE, "%s '%s' out of range %lld..%lld", what, s, min, max);
+	return v;
+}
+
+double
+vt_parse_double(const char *s, double min, double max, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || !isfinite(v))
+		vt_die(VT_EX_USAGE, "invalid %s '%s'", what, s);
+	if (v < min || v > max)
+		vt_die(VT_EX_USAGE, "%s '%s' out of range %g..%g", what, s, min, max);
+	return v;
+}
+
+int64_t
+vt_parse_bitrate(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v <= 0)
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': v *= 1e3; end++; break;
+	case 'm': case 'M': v *= 1e6; end++; break;
+	}
+	if (*end || v < 1000 || v > 1e9)
+		return -1;
+	return (int64_t)llround(v);
+}
+
+void
+vt_version(void)
+{
+	printf("%s (vt) %s\n", vt_progname, VT_VERSION);
+	exit(vt_finish(0));
+}
+
+int
+vt_finish(int status)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		vt_warn("write error on standard output: %s", strerror(errno));
+		return VT_EX_IOERR;
+	}
+	return status;
+}

@@ -1,0 +1,119 @@
+/* vt-encode: transcode chunks to every rung of the ladder, or the audio. */
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "vt.h"
+#include "encode.h"
+#include "ladder.h"
+
+static const struct option longopts[] = {
+	{ "res", required_argument, NULL, 'r' },
+	{ "seg", required_argument, NULL, 's' },
+	{ "params", required_argument, NULL, 'p' },
+	{ "preset", required_argument, NULL, 'P' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "chunk", required_argument, NULL, 'c' },
+	{ "dir", required_argument, NULL, 'd' },
+	{ "plan", no_argument, NULL, 'L' },
+	{ "audio", no_argument, NULL, 'A' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: %s [-r list] [-s seconds] [-p params.json] "
+	    "[-P preset] [-t threads] [-c chunk] [--plan | --audio] -d dir < chunks.json\n",
+	    vt_progname);
+	if (!status)
+		fputs("  -r, --res LIST       rungs, e.g. 1080p,720p,360p (default: the usual ladder)\n"
+		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default 6)\n"
+		    "  -p, --params FILE    JSON encoding parameters; options override them\n"
+		    "  -P, --preset NAME    x264 preset (default medium)\n"
+		    "  -t, --threads N      encoder threads per rung, 0 = auto (default 0)\n"
+		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
+		    "      --plan           print the ladder and exit\n"
+		    "      --audio          encode the source's audio, whole, to AAC\n"
+		    "  -d, --dir DIR        output folder\n"
+		    "  -h, --help           show this help\n"
+		    "  -V, --version        show the version\n", stdout);
+	exit(status);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct vt_params p, cli;
+	struct vt_source src;
+	struct vt_rung rungs[VT_MAX_RUNGS];
+	const char *dir = NULL, *params = NULL;
+	json_t *m, *chunks, *skipped = json_array(), *pj = NULL;
+	long long only = -1;
+	int c, n = 0, plan = 0, audio = 0, has_video;
+	size_t i;
+
+	vt_init(argv);
+	vt_params_defaults(&cli);
+	cli.seg = -1;
+	cli.threads = -1;
+	cli.preset = NULL;
+	while ((c = getopt_long(argc, argv, "r:s:p:P:t:c:d:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': cli.res = optarg; break;
+		case 's': cli.seg = vt_parse_double(optarg, 0.5, 60, "segment length"); break;
+		case 'p': params = optarg; break;
+		case 'P': cli.preset = optarg; break;
+		case 't': cli.threads = (int)vt_parse_int(optarg, 0, 64, "thread count"); break;
+		case 'c': only = vt_parse_int(optarg, 0, 1000000, "chunk number"); break;
+		case 'd': dir = optarg; break;
+		case 'L': plan = 1; break;
+		case 'A': audio = 1; break;
+		case 'h': usage(0); break;
+		case 'V': vt_version(); break;
+		default: usage(VT_EX_USAGE);
+		}
+	}
+	if (optind != argc || (!dir && !plan) || (plan && audio))
+		usage(VT_EX_USAGE);
+
+	vt_params_defaults(&p);
+	if (params)
+		vt_params_load(&p, pj = vt_json_load_file(params));
+	if (cli.res) p.res = cli.res;
+	if (cli.seg > 0) p.seg = cli.seg;
+	if (cli.threads >= 0) p.threads = cli.threads;
+	if (cli.preset) p.preset = cli.preset;
+
+	m = vt_json_read(stdin, "standard input");
+	chunks = json_object_get(m, "chunks");
+	if (!json_is_array(chunks))
+		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");
+	has_video = vt_source_from_json(&src, json_object_get(m, "video"));
+	if (has_video)
+		n = vt_ladder_plan(&src, &p, rungs, skipped);
+	if (plan) {
+		json_t *jr = json_array();
+
+		for (c = 0; c < n; c++)
+			json_array_append_new(jr, vt_rung_json(&rungs[c]));
+		vt_json_print(json_pack("{s:o,s:O,s:f}", "rungs", jr, "skipped", skipped, "seg", p.seg));
+	} else if (audio) {
+		vt_json_print(vt_encode_audio(m, &p, dir));
+	} else {
+		if (!has_video)
+			vt_die(VT_EX_DATAERR, "manifest: source has no video");
+		if (only >= 0 && (size_t)only >= json_array_size(chunks))
+			vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
+			    json_array_size(chunks));
+		for (i = 0; i < json_array_size(chunks); i++)
+			if (only < 0 || (size_t)only == i)
+				vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i), &src,
+				    rungs, n, skipped, &p, dir));
+	}
+	json_decref(skipped);
+	json_decref(m);
+	json_decref(pj);
+	return vt_finish(0);
+}

@@ -8,32 +8,35 @@ DESTDIR   ?=
 CC      ?= cc
 PKGS     = libavformat libavcodec libavfilter libavutil libswscale libswresample jansson libcurl
 CFLAGS  ?= -O2 -g
-VT_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -Ilib \
+VT_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I$(TOP)/lib \
              $(shell pkg-config --cflags $(PKGS))
 VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lm
 SANFLAGS   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+TOP    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 TOOLS   = vt-probe vt-split vt-encode vt-hls
-LIBSRC  = $(wildcard lib/*.c)
-LIBHDR  = $(wildcard lib/*.h)
-MANS    = $(wildcard man/*.1)
+LIBSRC  = $(wildcard $(TOP)/lib/*.c)
+LIBHDR  = $(wildcard $(TOP)/lib/*.h)
+MANS    = $(wildcard $(TOP)/man/*.1)
 
 ifdef VIDEO
-include pipelines/vod.mk
+include $(TOP)/pipelines/vod.mk
 else
-all: $(TOOLS:%=bin/%)
+all: $(TOOLS:%=$(TOP)/bin/%)
 endif
 
-bin/%: tools/%.c $(LIBSRC) $(LIBHDR) | bin
+# Tools are named by absolute path, so the pipeline's $(VT_BIN)/vt-x
+# prerequisites find these rules from any directory.
+$(TOP)/bin/%: $(TOP)/tools/%.c $(LIBSRC) $(LIBHDR) | $(TOP)/bin
 	$(CC) $(VT_CFLAGS) $(CFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
 
-bin-san/%: tools/%.c $(LIBSRC) $(LIBHDR) | bin-san
+$(TOP)/bin-san/%: $(TOP)/tools/%.c $(LIBSRC) $(LIBHDR) | $(TOP)/bin-san
 	$(CC) $(VT_CFLAGS) $(SANFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
 
-bin bin-san:
+$(TOP)/bin $(TOP)/bin-san:
 	mkdir -p $@
 
-sanitize: $(TOOLS:%=bin-san/%)
+sanitize: $(TOOLS:%=$(TOP)/bin-san/%)
 
 check: all sanitize
 	tests/run bin
@@ -51,12 +54,12 @@ demo: all
 
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(PREFIX)/share/vt/pipelines
-	install -m 755 $(TOOLS:%=bin/%) $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(TOOLS:%=$(TOP)/bin/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(MANS) $(DESTDIR)$(MANPREFIX)/man1/
-	install -m 644 pipelines/*.mk $(DESTDIR)$(PREFIX)/share/vt/pipelines/
+	install -m 644 $(TOP)/pipelines/*.mk $(TOP)/pipelines/*.jq $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vt
 
 clean:

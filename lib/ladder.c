@@ -106,6 +106,40 @@ vt_source_from_json(struct vt_source *s, const json_t *v)
 	return 1;
 }
 
+int
+vt_source_from_manifest(struct vt_source *s, const json_t *m)
+{
+	const json_t *st;
+	double sar, start;
+	size_t i;
+
+	if (json_object_get(m, "chunks"))
+		return vt_source_from_json(s, json_object_get(m, "video"));
+	json_array_foreach(json_object_get(m, "streams"), i, st) {
+		if (strcmp(vt_json_str(st, "codec_type", ""), "video") ||
+		    json_is_true(json_object_get(st, "attached_pic")))
+			continue;
+		memset(s, 0, sizeof(*s));
+		s->width = (int)vt_json_need_int(st, "width");
+		s->height = (int)vt_json_need_int(st, "height");
+		if (s->width <= 0 || s->height <= 0 || s->width > 16384 || s->height > 16384)
+			vt_die(VT_EX_DATAERR, "manifest: bad video size %dx%d", s->width, s->height);
+		sar = vt_json_num(st, "sample_aspect_ratio", 1);
+		s->sar = sar > 0 ? av_d2q(sar, 1000) : (AVRational){ 1, 1 };
+		s->rotation = (int)vt_json_int(st, "rotation", 0);
+		if (s->rotation % 90 || s->rotation < 0 || s->rotation >= 360)
+			vt_die(VT_EX_DATAERR, "manifest: bad rotation %d", s->rotation);
+		if (!vt_json_rational(st, "frame_rate_q", &s->fps.num, &s->fps.den) || !s->fps.num)
+			s->fps = (AVRational){ 25, 1 };
+		if (!vt_json_rational(st, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)
+			s->tb = (AVRational){ 1, 90000 };
+		start = vt_json_num(st, "start_time", 0);
+		s->start_pts = (int64_t)llround(start / av_q2d(s->tb));
+		return 1;
+	}
+	return 0;
+}
+
 /* Round to the nearest even number, never above limit rounded down. */
 static int
 even(double x, double limit)

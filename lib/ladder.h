@@ -45,6 +45,9 @@ void vt_params_load(struct vt_params *p, json_t *o);
 /* Read the source from a chunk manifest's "video" block; returns 0 if the
  * manifest has no video. */
 int vt_source_from_json(struct vt_source *s, const json_t *video);
+/* The same from either manifest: vt-split's "video" block, or the main
+ * video stream of vt-probe output. */
+int vt_source_from_manifest(struct vt_source *s, const json_t *m);
 
 /* Plan the ladder: parse p->res (dies VT_EX_USAGE on a malformed or
  * duplicate rung), size each rung to fit its box without upscaling, and

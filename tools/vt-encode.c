@@ -88,9 +88,9 @@ main(int argc, char *argv[])
 
 	m = vt_json_read(stdin, "standard input");
 	chunks = json_object_get(m, "chunks");
-	if (!json_is_array(chunks))
+	if (!json_is_array(chunks) && !(plan && json_is_array(json_object_get(m, "streams"))))
 		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");
-	has_video = vt_source_from_json(&src, json_object_get(m, "video"));
+	has_video = vt_source_from_manifest(&src, m);
 	if (has_video)
 		n = vt_ladder_plan(&src, &p, rungs, skipped);
 	if (plan) {

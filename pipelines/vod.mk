@@ -1,0 +1,125 @@
+# vt VOD pipeline: VIDEO -> probe -> plan -> split -> encode (one job per
+# chunk) + audio -> hls -> job.json. Included by the top Makefile when
+# VIDEO is set:  make -j8 VIDEO=talk.mp4 RES=1080p,720p,480p,360p
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+VT_ROOT  := $(patsubst %/pipelines/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+VT_BIN   ?= $(VT_ROOT)/bin
+
+# User text is data: it reaches the shell only single-quoted by sq, and
+# the output folder's name keeps only safe characters.
+sq = '$(subst ','\'',$(1))'
+NAME     := $(shell n=$$(basename -- $(call sq,$(VIDEO))); n=$${n%.*}; \
+              n=$$(printf '%s' "$$n" | tr -c 'A-Za-z0-9._-' _); \
+              case $$n in .*|"") n=_$$n;; esac; printf '%s' "$$n")
+OUT      ?= out/$(NAME)
+SEG      ?= 6
+CHUNK    ?= 10
+PRESET   ?= medium
+FORMAT   ?= fmp4
+RES      ?=
+BITRATES ?=
+AUDIO_BITRATE ?= 128k
+THREADS  ?= 0
+
+ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
+$(error vt: OUT may hold only letters, digits and . _ / + -)
+endif
+ifneq ($(words $(OUT)),1)
+$(error vt: OUT must be one word)
+endif
+$(foreach v,SEG CHUNK THREADS,$(if $(shell printf '%s' $(call sq,$($(v))) | grep -Ex '[0-9]+(\.[0-9]+)?'),,$(error vt: $(v) must be a number)))
+ifeq ($(filter $(FORMAT),fmp4 ts),)
+$(error FORMAT must be fmp4 or ts)
+endif
+
+W   := $(OUT)/.work
+E   := $(W)/enc
+TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls)
+
+job: $(OUT)/job.json
+.PHONY: job FORCE
+.DEFAULT_GOAL := job
+
+# Write $@ from the recipe's stdout only when the text changes, so that
+# targets depending on it rebuild exactly when a setting changes.
+define keep-if-same
+cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
+endef
+
+$(W) $(E):
+	mkdir -p $@
+
+$(W)/source: FORCE | $(W)
+	@[ -e $(call sq,$(VIDEO)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(VIDEO))  # it says why
+	@t=$$(readlink -f -- $(call sq,$(VIDEO))); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
+
+$(W)/params.json: FORCE | $(W)
+	@jq -n -f $(VT_ROOT)/pipelines/params.jq --arg res $(call sq,$(RES)) --arg seg $(SEG) \
+	    --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
+	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) > $@+
+	@$(keep-if-same)
+
+$(W)/split.params: FORCE | $(W)
+	@echo "chunk=$(CHUNK)" > $@+
+	@$(keep-if-same)
+
+$(W)/probe.json: $(W)/source | $(W) $(TOOLS)
+	$(VT_BIN)/vt-probe -k $(W)/source > $@+
+	mv $@+ $@
+
+$(OUT)/probe.json: $(W)/probe.json
+	cp $< $@+
+	mv $@+ $@
+
+# The plan checks RES against the source before any work is done.
+$(W)/plan.json: $(W)/probe.json $(W)/params.json
+	$(VT_BIN)/vt-encode --plan -p $(W)/params.json < $< > $@+
+	mv $@+ $@
+
+$(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
+	rm -rf $(W)/chunks
+	$(VT_BIN)/vt-split -c $(CHUNK) -d $(W)/chunks $(W)/source > $@+
+	mv $@+ $@
+
+# Chunk fan-out: the split's manifest becomes a list of encode targets.
+$(W)/chunks.mk: $(W)/chunks.json
+	jq -r '"CHUNKS := " + ([.chunks[].index | tostring | ("0000" + .)[-5:]] | join(" "))' $< > $@+
+	mv $@+ $@
+
+ifeq ($(filter clean-job,$(MAKECMDGOALS)),)
+include $(W)/chunks.mk
+endif
+
+$(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
+	rm -f $(E)/*/.c$*.ts.*
+	$(VT_BIN)/vt-encode -p $(W)/params.json -c $* -d $(E) < $< > $@+
+	mv $@+ $@
+
+$(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
+	if jq -e '.audio != null' $< > /dev/null; then \
+	  $(VT_BIN)/vt-encode --audio -p $(W)/params.json -d $(E) < $< > $@+; \
+	else : > $@+; fi
+	mv $@+ $@
+
+$(W)/hls.params: FORCE | $(W)
+	@echo "format=$(FORMAT)" > $@+
+	@$(keep-if-same)
+
+$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) -d $(OUT) > $@+
+	mv $@+ $@
+
+$(OUT)/job.json: $(W)/hls.json $(W)/plan.json $(W)/params.json $(OUT)/probe.json
+	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video $(call sq,$(VIDEO)) --arg out $(call sq,$(OUT)) \
+	    --arg chunk $(CHUNK) --arg format $(FORMAT) --slurpfile params $(W)/params.json \
+	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \
+	    --slurpfile hls $(W)/hls.json > $@+
+	mv $@+ $@
+
+clean-job:
+	rm -rf $(OUT)
+.PHONY: clean-job

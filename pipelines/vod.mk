@@ -12,9 +12,10 @@ VT_BIN   ?= $(VT_ROOT)/bin
 # User text is data: it reaches the shell only single-quoted by sq, and
 # the output folder's name keeps only safe characters.
 sq = '$(subst ','\'',$(1))'
-NAME     := $(shell n=$$(basename -- $(call sq,$(VIDEO))); n=$${n%.*}; \
+SRC      := $(value VIDEO)
+NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); n=$${n%.*}; \
               n=$$(printf '%s' "$$n" | tr -c 'A-Za-z0-9._-' _); \
-              case $$n in .*|"") n=_$$n;; esac; printf '%s' "$$n")
+              [ -n "$$n" ] && [ "$${n#.}" = "$$n" ] || n=_$$n; printf '%s' "$$n")
 OUT      ?= out/$(NAME)
 SEG      ?= 6
 CHUNK    ?= 10
@@ -23,7 +24,10 @@ FORMAT   ?= fmp4
 RES      ?=
 BITRATES ?=
 AUDIO_BITRATE ?= 128k
-THREADS  ?= 0
+# One x264 thread per rung: the chunk jobs keep the cores busy, and
+# single-threaded x264 is deterministic, so a resumed run's output is
+# byte-identical to an uninterrupted one.
+THREADS  ?= 1
 
 ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
 $(error vt: OUT may hold only letters, digits and . _ / + -)
@@ -54,8 +58,8 @@ $(W) $(E):
 	mkdir -p $@
 
 $(W)/source: FORCE | $(W)
-	@[ -e $(call sq,$(VIDEO)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(VIDEO))  # it says why
-	@t=$$(readlink -f -- $(call sq,$(VIDEO))); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
+	@[ -e $(call sq,$(SRC)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(SRC))  # it says why
+	@t=$$(readlink -f -- $(call sq,$(SRC))); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
 
 $(W)/params.json: FORCE | $(W)
 	@jq -n -f $(VT_ROOT)/pipelines/params.jq --arg res $(call sq,$(RES)) --arg seg $(SEG) \
@@ -68,7 +72,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(VT_BIN)/vt-probe -k $(W)/source > $@+
+	$(VT_BIN)/vt-probe -k $(call sq,$(SRC)) > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json
@@ -114,7 +118,7 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params
 	mv $@+ $@
 
 $(OUT)/job.json: $(W)/hls.json $(W)/plan.json $(W)/params.json $(OUT)/probe.json
-	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video $(call sq,$(VIDEO)) --arg out $(call sq,$(OUT)) \
+	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video $(call sq,$(SRC)) --arg out $(call sq,$(OUT)) \
 	    --arg chunk $(CHUNK) --arg format $(FORMAT) --slurpfile params $(W)/params.json \
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \
 	    --slurpfile hls $(W)/hls.json > $@+

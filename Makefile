@@ -18,6 +18,7 @@ TOOLS   = vt-probe vt-split vt-encode vt-hls
 LIBSRC  = $(wildcard $(TOP)/lib/*.c)
 LIBHDR  = $(wildcard $(TOP)/lib/*.h)
 MANS    = $(wildcard $(TOP)/man/*.1)
+MAN7    = $(wildcard $(TOP)/man/*.7)
 
 ifdef VIDEO
 include $(TOP)/pipelines/vod.mk
@@ -53,13 +54,17 @@ demo: all
 	@echo "demo: out/sample/master.m3u8"
 
 install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(PREFIX)/share/vt/pipelines
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man7 \
+	    $(DESTDIR)$(PREFIX)/share/vt/pipelines
 	install -m 755 $(TOOLS:%=$(TOP)/bin/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(MANS) $(DESTDIR)$(MANPREFIX)/man1/
+	install -m 644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
+	install -m 755 $(TOP)/pipelines/failed $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 	install -m 644 $(TOP)/pipelines/*.mk $(TOP)/pipelines/*.jq $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man1/%)
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man1/%) \
+	    $(MAN7:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man7/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vt
 
 clean:

@@ -24,6 +24,7 @@ struct out {
 	char *path, *tmp;
 	int64_t frames, last_cell;
 	int64_t first_pts, end_pts;	/* output ticks */
+	int64_t frame_dur;		/* nominal, in encoder time base */
 };
 
 static AVFilterContext *
@@ -99,7 +100,11 @@ encode(struct out *o, AVFrame *f)
 	if ((err = avcodec_send_frame(o->enc, f)) < 0)
 		vt_die(VT_EX_SOFTWARE, "'%s': encoder: %s", o->path, vt_averr(err));
 	while ((err = avcodec_receive_packet(o->enc, pkt)) >= 0) {
-		int64_t end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
+		int64_t end;
+
+		if (pkt->duration <= 0)
+			pkt->duration = o->frame_dur;
+		end = pkt->pts + pkt->duration;
 
 		if (pkt->pts < o->first_pts)
 			o->first_pts = pkt->pts;
@@ -277,7 +282,7 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	AVFrame *f = av_frame_alloc();
 	struct vjob j = { .src = src, .p = p, .n = nrungs };
 	json_t *out, *jr = json_array();
-	char name[32];
+	char name[32], *adir;
 
 	if (in->nb_streams < 1 || in->streams[0]->codecpar->codec_type != AVMEDIA_TYPE_VIDEO)
 		vt_die(VT_EX_DATAERR, "'%s' is not a video chunk", path);
@@ -287,13 +292,17 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	j.origin = av_rescale_q(src->start_pts, src->tb, VT_TB);
 	j.outs = vt_calloc(nrungs, sizeof(*j.outs));
 	snprintf(name, sizeof(name), "c%05d.ts", idx);
+	vt_mkdirs(dir);
+	if (!(adir = realpath(dir, NULL)))
+		vt_die(VT_EX_CANTCREAT, "cannot resolve '%s'", dir);
 	for (i = 0; i < nrungs; i++) {
-		char *d = vt_path_join(dir, rungs[i].name);
+		char *d = vt_path_join(adir, rungs[i].name);
 
 		vt_mkdirs(d);
 		j.outs[i].rung = &rungs[i];
 		j.outs[i].path = vt_path_join(d, name);
 		j.outs[i].last_cell = -1;
+		j.outs[i].frame_dur = av_rescale_q(1, av_inv_q(src->fps), VT_TB);
 		free(d);
 	}
 	dec = open_decoder(in->streams[0], path);
@@ -337,6 +346,7 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	if ((err = av_buffersrc_add_frame(bufsrc, NULL)) < 0)
 		vt_die(VT_EX_SOFTWARE, "filter graph: %s", vt_averr(err));
 	drain(&j);
+	vt_info("chunk %d: %lld frames to %d rungs", idx, (long long)kept, nrungs);
 	if (want >= 0 && kept != want)
 		vt_warn("chunk %d: decoded %lld frames, manifest says %lld", idx,
 		    (long long)kept, (long long)want);
@@ -366,6 +376,7 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	av_frame_free(&f);
 	av_frame_free(&j.tmp);
 	free(j.outs);
+	free(adir);
 	return out;
 }
 
@@ -446,6 +457,7 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	AVStream *st;
 	int64_t origin, shift, samples = 0, next = AV_NOPTS_VALUE;
 	int idx, ch, err;
+	char *adir;
 	json_t *r;
 
 	if (!json_is_object(ja))
@@ -484,7 +496,10 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	if ((err = avcodec_open2(o.enc, aac, NULL)) < 0)
 		vt_die(VT_EX_SOFTWARE, "cannot open the AAC encoder: %s", vt_averr(err));
 	vt_mkdirs(dir);
-	o.path = vt_path_join(dir, "audio.ts");
+	if (!(adir = realpath(dir, NULL)))
+		vt_die(VT_EX_CANTCREAT, "cannot resolve '%s'", dir);
+	o.path = vt_path_join(adir, "audio.ts");
+	free(adir);
 	open_mux(&o);
 	g = audio_graph(dec, &inl, o.enc, &bufsrc, &o.sink);
 	/* Output ticks = source ticks - origin + offset; as samples at the

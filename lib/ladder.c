@@ -42,27 +42,27 @@ vt_params_load(struct vt_params *p, json_t *o)
 	if (!json_is_object(o))
 		vt_die(VT_EX_DATAERR, "params: not a JSON object");
 	if ((v = json_object_get(o, "resolutions")) && !json_is_null(v)) {
-		size_t i;
+		size_t i, len = 0;
 		json_t *r;
-		char *list = vt_strdup("");
 
 		if (!json_is_array(v))
 			vt_die(VT_EX_DATAERR, "params: 'resolutions' must be an array");
+		p->resbuf[0] = '\0';
 		json_array_foreach(v, i, r) {
-			char *n;
-
 			if (!json_is_string(r))
 				vt_die(VT_EX_DATAERR, "params: 'resolutions' must hold strings");
-			n = vt_asprintf("%s%s%s", list, i ? "," : "", json_string_value(r));
-			free(list);
-			list = n;
+			len += snprintf(p->resbuf + len, sizeof(p->resbuf) - len, "%s%s",
+			    i ? "," : "", json_string_value(r));
+			if (len >= sizeof(p->resbuf))
+				vt_die(VT_EX_DATAERR, "params: 'resolutions' is too long");
 		}
-		p->res = *list ? list : NULL;	/* leaked: lives as long as p */
+		p->res = len ? p->resbuf : NULL;
 	}
 	p->seg = vt_json_num(o, "seg", p->seg);
 	if (!(p->seg >= 0.5 && p->seg <= 60))
 		vt_die(VT_EX_DATAERR, "params: 'seg' must be 0.5..60 seconds");
 	p->preset = vt_json_str(o, "preset", p->preset);
+	vt_check_preset(p->preset);
 	p->threads = (int)vt_json_int(o, "threads", p->threads);
 	if (p->threads < 0 || p->threads > 64)
 		vt_die(VT_EX_DATAERR, "params: 'threads' must be 0..64");
@@ -81,6 +81,19 @@ vt_params_load(struct vt_params *p, json_t *o)
 	p->audio_channels = (int)vt_json_int(o, "audio_channels", p->audio_channels);
 	if (p->audio_channels < 0 || p->audio_channels > 8)
 		vt_die(VT_EX_DATAERR, "params: 'audio_channels' must be 0..8");
+}
+
+void
+vt_check_preset(const char *name)
+{
+	static const char *presets[] = { "ultrafast", "superfast", "veryfast", "faster",
+	    "fast", "medium", "slow", "slower", "veryslow", "placebo" };
+	size_t i;
+
+	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (!strcmp(name, presets[i]))
+			return;
+	vt_die(VT_EX_USAGE, "unknown preset '%s' (want ultrafast..placebo)", name);
 }
 
 int
@@ -222,7 +235,7 @@ bylines(const void *a, const void *b)
 
 int
 vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
-    struct vt_rung *rungs, json_t *skipped)
+    struct vt_rung *rungs, json_t *skipped, json_t *notes)
 {
 	int want[VT_MAX_RUNGS], nwant = 0, n = 0, i, j, lines;
 	const char *q, *e;
@@ -271,8 +284,8 @@ vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
 		if (!fit(s, lines < 16 ? 16 : lines, &rungs[0]))
 			vt_die(VT_EX_DATAERR, "source %dx%d is too small", s->width, s->height);
 		n = 1;
-		json_array_append_new(skipped, json_pack("{s:s,s:s}", "name", rungs[0].name,
-		    "reason", "no requested rung fits: encoded at the source's own size"));
+		json_array_append_new(notes, json_sprintf("no requested rung fits the "
+		    "%dx%d source: encoded %s at its own size", s->width, s->height, rungs[0].name));
 	}
 	for (i = 0; i < n; i++)
 		set_bitrate(&rungs[i], s, p);

@@ -28,6 +28,7 @@ struct vt_rung {
 /* Encoding parameters, from a params file and options. */
 struct vt_params {
 	const char *res;	/* comma list, or NULL for the default ladder */
+	char resbuf[256];	/* holds res when it comes from a params file */
 	double seg;		/* segment grid, seconds */
 	const char *preset;
 	int threads;
@@ -39,8 +40,10 @@ struct vt_params {
 
 void vt_params_defaults(struct vt_params *p);
 /* Fill p from a params JSON object (unknown keys are ignored); a bad value
- * dies with VT_EX_DATAERR. */
+ * dies with VT_EX_DATAERR. p keeps pointers into o. */
 void vt_params_load(struct vt_params *p, json_t *o);
+/* Die with VT_EX_USAGE unless name is an x264 preset. */
+void vt_check_preset(const char *name);
 
 /* Read the source from a chunk manifest's "video" block; returns 0 if the
  * manifest has no video. */
@@ -52,11 +55,11 @@ int vt_source_from_manifest(struct vt_source *s, const json_t *m);
 /* Plan the ladder: parse p->res (dies VT_EX_USAGE on a malformed or
  * duplicate rung), size each rung to fit its box without upscaling, and
  * set bit rates. Rungs that would upscale go to skipped (an array of
- * {"name","reason"}). If none is left, one rung at the source's own size
- * is planned, and the fact is added to skipped's reasons. Returns the
- * number of rungs, largest first. */
+ * {"name","reason"}); notes (an array of strings) gets remarks. Returns the
+ * number of rungs, largest first. If no requested rung fits, one rung at
+ * the source's own size is planned and a note says so. */
 int vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
-    struct vt_rung *rungs, json_t *skipped);
+    struct vt_rung *rungs, json_t *skipped, json_t *notes);
 
 json_t *vt_rung_json(const struct vt_rung *r);
 

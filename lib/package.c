@@ -1,7 +1,9 @@
 /* Packaging encoded chunks into VOD HLS. */
+#include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 
@@ -189,6 +191,40 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 	av_packet_free(&pkt);
 }
 
+/* Remove segments an earlier run left in dir (another format, or more
+ * segments): the playlist just written names every file that stays. */
+static void
+remove_stale(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t i, n;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		const char *name = e->d_name;
+		int keep = 0;
+
+		if (!strcmp(name, "init.mp4")) {
+			keep = fmt == VT_SEG_FMP4;
+		} else if (!strncmp(name, "seg_", 4) && (n = strlen(name)) > 4 &&
+		    (!strcmp(name + n - 3, ".ts") || !strcmp(name + n - 4, ".m4s"))) {
+			for (i = 0; i < r->nsegs && !keep; i++)
+				keep = !strcmp(name, r->segs[i].uri);
+		} else {
+			continue;
+		}
+		if (!keep) {
+			char *path = vt_path_join(dir, name);
+
+			unlink(path);
+			free(path);
+		}
+	}
+	closedir(d);
+}
+
 static void
 write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 {
@@ -202,6 +238,8 @@ write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 	pl.nsegs = r->nsegs;
 	vt_playlist_write(path, &pl);
 	free(path);
+	remove_stale(r, dir, fmt);
+	vt_info("%s: %zu segments, %lld frames", r->name, r->nsegs, (long long)r->frames);
 }
 
 /* Peak and average bit rate over aligned segments, audio included. */
@@ -228,7 +266,8 @@ bandwidth(const struct rendition *v, const struct rendition *a, int64_t *peak, i
 }
 
 static json_t *
-rendition_json(const struct rendition *r, int64_t peak, int64_t avg, const char *playlist)
+rendition_json(const struct rendition *r, int64_t peak, int64_t avg, double fps,
+    const char *playlist)
 {
 	double dur = (r->end - r->start) / 90000.0;
 	json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:f,s:I,s:s}", "name", r->name,
@@ -240,7 +279,7 @@ rendition_json(const struct rendition *r, int64_t peak, int64_t avg, const char 
 		json_object_set_new(j, "width", json_integer(r->width));
 		json_object_set_new(j, "height", json_integer(r->height));
 		json_object_set_new(j, "frames", json_integer(r->frames));
-		json_object_set_new(j, "frame_rate", json_real(dur > 0 ? r->frames / dur : 0));
+		json_object_set_new(j, "frame_rate", json_real(fps));
 	} else {
 		json_object_set_new(j, "channels", json_integer(r->channels));
 	}
@@ -417,12 +456,12 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt)
 		    vt_strdup(rs[k].codecs);
 		vars[k] = (struct vt_variant){ pl, peak, avg, codecs, rs[k].width, rs[k].height,
 		    frame_rate(chunks[0], &rs[k]), aline ? "audio" : NULL };
-		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, pl));
+		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, vars[k].frame_rate, pl));
 	}
 	master = vt_path_join(out, "master.m3u8");
 	if (aline) {
 		bandwidth(&audio, NULL, &peak, &avg);
-		ja = rendition_json(&audio, peak, avg, "audio/index.m3u8");
+		ja = rendition_json(&audio, peak, avg, 0, "audio/index.m3u8");
 	}
 	if (nr) {
 		vt_master_write(master, vars, nr, aline ? &ar : NULL);

@@ -247,7 +247,7 @@ vt_split(const char *path, const char *dir, double chunk_sec)
 {
 	struct splitter s = { 0 };
 	int64_t total_end = AV_NOPTS_VALUE;
-	char *abs = NULL;
+	char *abs = NULL, *adir;
 	json_t *m;
 	int v, a;
 
@@ -265,7 +265,11 @@ vt_split(const char *path, const char *dir, double chunk_sec)
 			    (s.in->start_time != AV_NOPTS_VALUE ? s.in->start_time : 0),
 			    AV_TIME_BASE_Q, s.st->time_base);
 		vt_mkdirs(dir);
+		if (!(adir = realpath(dir, NULL)))
+			vt_die(VT_EX_CANTCREAT, "cannot resolve '%s'", dir);
+		s.dir = adir;
 		cut(&s, chunk_sec, total_end);
+		free(adir);
 	}
 	if (!strstr(path, "://"))
 		abs = realpath(path, NULL);

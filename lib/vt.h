@@ -26,8 +26,10 @@ enum {
 /* Set by vt_init() from argv[0]; prefixes every message. */
 extern const char *vt_progname;
 
-/* Names the program after argv[0] (basename, also for getopt), routes libav logging through our prefix and sets the
- * libav log level from $VT_LOGLEVEL (default: errors only). */
+/* Names the program after argv[0] (basename, also for getopt), routes
+ * libav logging through our prefix and sets the libav log level from
+ * $VT_LOGLEVEL (default: fatal only, so that a failure is reported once,
+ * by us). */
 void vt_init(char *argv[]);
 
 /* Print "prog: message" to stderr; vt_die exits with status. */

@@ -12,5 +12,6 @@
   renditions: $h.renditions,
   audio: $h.audio,
   skipped: $p.skipped,
-  warnings: [$p.skipped[] | "rung \(.name): \(.reason)"]
+  notes: $p.notes,
+  warnings: ([$p.skipped[] | "rung \(.name): \(.reason)"] + $p.notes)
 }

@@ -7,7 +7,9 @@ SHELL := bash
 .SECONDARY:
 
 VT_ROOT  := $(patsubst %/pipelines/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
-VT_BIN   ?= $(VT_ROOT)/bin
+# In the source tree the tools are in bin/; installed, in $(PREFIX)/bin
+# beside $(PREFIX)/share/vt/pipelines.
+VT_BIN   ?= $(if $(wildcard $(VT_ROOT)/tools/vt-probe.c),$(VT_ROOT)/bin,$(abspath $(VT_ROOT)/../../bin))
 
 # User text is data: it reaches the shell only single-quoted by sq, and
 # the output folder's name keeps only safe characters.
@@ -35,7 +37,8 @@ endif
 ifneq ($(words $(OUT)),1)
 $(error vt: OUT must be one word)
 endif
-$(foreach v,SEG CHUNK THREADS,$(if $(shell printf '%s' $(call sq,$($(v))) | grep -Ex '[0-9]+(\.[0-9]+)?'),,$(error vt: $(v) must be a number)))
+$(foreach v,SEG CHUNK,$(if $(shell printf '%s' $(call sq,$($(v))) | grep -Ex '[0-9]+(\.[0-9]+)?'),,$(error vt: $(v) must be a number)))
+$(if $(shell printf '%s' $(call sq,$(THREADS)) | grep -Ex '[0-9]+'),,$(error vt: THREADS must be a whole number))
 ifeq ($(filter $(FORMAT),fmp4 ts),)
 $(error FORMAT must be fmp4 or ts)
 endif
@@ -44,9 +47,19 @@ W   := $(OUT)/.work
 E   := $(W)/enc
 TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls)
 
-job: $(OUT)/job.json
 .PHONY: job FORCE
 .DEFAULT_GOAL := job
+
+ifndef VT_INNER
+# The DAG runs in a sub-make; if it fails, job.json still gets written,
+# saying which stage failed and why.
+job:
+	@mkdir -p $(W)
+	@{ $(MAKE) --no-print-directory -f $(call sq,$(firstword $(MAKEFILE_LIST))) VT_INNER=1 \
+	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log >&2; } 9>&1 \
+	  || $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log
+else
+job: $(OUT)/job.json
 
 # Write $@ from the recipe's stdout only when the text changes, so that
 # targets depending on it rebuild exactly when a setting changes.
@@ -113,7 +126,10 @@ $(W)/hls.params: FORCE | $(W)
 	@echo "format=$(FORMAT)" > $@+
 	@$(keep-if-same)
 
-$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params
+$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/plan.json
+	for d in $(OUT)/*p/; do n=$$(basename "$$d"); \
+	  [[ $$n =~ ^[0-9]+p$$ ]] && ! jq -e --arg n "$$n" 'any(.rungs[]; .name == $$n)' $(W)/plan.json >/dev/null \
+	  && rm -rf -- "$$d"; done; true
 	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) -d $(OUT) > $@+
 	mv $@+ $@
 
@@ -123,6 +139,8 @@ $(OUT)/job.json: $(W)/hls.json $(W)/plan.json $(W)/params.json $(OUT)/probe.json
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \
 	    --slurpfile hls $(W)/hls.json > $@+
 	mv $@+ $@
+
+endif
 
 clean-job:
 	rm -rf $(OUT)

@@ -1,6 +1,7 @@
 /* vt-encode: transcode chunks to every rung of the ladder, or the audio. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vt.h"
 #include "encode.h"
@@ -24,22 +25,37 @@ static const struct option longopts[] = {
 static void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: %s [-r list] [-s seconds] [-p params.json] "
-	    "[-P preset] [-t threads] [-c chunk] [--plan | --audio] -d dir < chunks.json\n",
-	    vt_progname);
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f, "usage: %s [-r list] [-s seconds] [-p file] [-P preset] [-t threads] "
+	    "[-c chunk] -d dir < chunks.json\n", vt_progname);
+	fprintf(f, "       %s --audio [-p file] -d dir < chunks.json\n", vt_progname);
+	fprintf(f, "       %s --plan [-r list] [-p file] < manifest.json\n", vt_progname);
 	if (!status)
 		fputs("  -r, --res LIST       rungs, e.g. 1080p,720p,360p (default: the usual ladder)\n"
 		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default 6)\n"
 		    "  -p, --params FILE    JSON encoding parameters; options override them\n"
 		    "  -P, --preset NAME    x264 preset (default medium)\n"
-		    "  -t, --threads N      encoder threads per rung, 0 = auto (default 0)\n"
+		    "  -t, --threads N      x264 threads per rung, 0 = auto (default 0)\n"
 		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
-		    "      --plan           print the ladder and exit\n"
 		    "      --audio          encode the source's audio, whole, to AAC\n"
+		    "      --plan           print the ladder and exit; reads vt-split or vt-probe output\n"
 		    "  -d, --dir DIR        output folder\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n", stdout);
 	exit(status);
+}
+
+static void
+print_plan(const struct vt_rung *rungs, int n, json_t *skipped, json_t *notes, double seg)
+{
+	json_t *jr = json_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(jr, vt_rung_json(&rungs[i]));
+	vt_json_print(json_pack("{s:o,s:O,s:O,s:f}", "rungs", jr, "skipped", skipped,
+	    "notes", notes, "seg", seg));
 }
 
 int
@@ -49,22 +65,21 @@ main(int argc, char *argv[])
 	struct vt_source src;
 	struct vt_rung rungs[VT_MAX_RUNGS];
 	const char *dir = NULL, *params = NULL;
-	json_t *m, *chunks, *skipped = json_array(), *pj = NULL;
+	json_t *m, *chunks, *skipped = json_array(), *notes = json_array(), *pj = NULL;
 	long long only = -1;
-	int c, n = 0, plan = 0, audio = 0, has_video;
+	int c, n = 0, plan = 0, audio = 0;
 	size_t i;
 
 	vt_init(argv);
-	vt_params_defaults(&cli);
+	memset(&cli, 0, sizeof(cli));
 	cli.seg = -1;
 	cli.threads = -1;
-	cli.preset = NULL;
 	while ((c = getopt_long(argc, argv, "r:s:p:P:t:c:d:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': cli.res = optarg; break;
 		case 's': cli.seg = vt_parse_double(optarg, 0.5, 60, "segment length"); break;
 		case 'p': params = optarg; break;
-		case 'P': cli.preset = optarg; break;
+		case 'P': vt_check_preset(cli.preset = optarg); break;
 		case 't': cli.threads = (int)vt_parse_int(optarg, 0, 64, "thread count"); break;
 		case 'c': only = vt_parse_int(optarg, 0, 1000000, "chunk number"); break;
 		case 'd': dir = optarg; break;
@@ -90,29 +105,27 @@ main(int argc, char *argv[])
 	chunks = json_object_get(m, "chunks");
 	if (!json_is_array(chunks) && !(plan && json_is_array(json_object_get(m, "streams"))))
 		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");
-	has_video = vt_source_from_manifest(&src, m);
-	if (has_video)
-		n = vt_ladder_plan(&src, &p, rungs, skipped);
-	if (plan) {
-		json_t *jr = json_array();
-
-		for (c = 0; c < n; c++)
-			json_array_append_new(jr, vt_rung_json(&rungs[c]));
-		vt_json_print(json_pack("{s:o,s:O,s:f}", "rungs", jr, "skipped", skipped, "seg", p.seg));
-	} else if (audio) {
+	if (audio) {
 		vt_json_print(vt_encode_audio(m, &p, dir));
 	} else {
-		if (!has_video)
-			vt_die(VT_EX_DATAERR, "manifest: source has no video");
-		if (only >= 0 && (size_t)only >= json_array_size(chunks))
-			vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
-			    json_array_size(chunks));
-		for (i = 0; i < json_array_size(chunks); i++)
-			if (only < 0 || (size_t)only == i)
-				vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i), &src,
-				    rungs, n, skipped, &p, dir));
+		if (vt_source_from_manifest(&src, m))
+			n = vt_ladder_plan(&src, &p, rungs, skipped, notes);
+		if (plan) {
+			print_plan(rungs, n, skipped, notes, p.seg);
+		} else {
+			if (!n)
+				vt_die(VT_EX_DATAERR, "manifest: source has no video");
+			if (only >= 0 && (size_t)only >= json_array_size(chunks))
+				vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
+				    json_array_size(chunks));
+			for (i = 0; i < json_array_size(chunks); i++)
+				if (only < 0 || (size_t)only == i)
+					vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i),
+					    &src, rungs, n, skipped, &p, dir));
+		}
 	}
 	json_decref(skipped);
+	json_decref(notes);
 	json_decref(m);
 	json_decref(pj);
 	return vt_finish(0);

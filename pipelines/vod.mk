@@ -99,7 +99,7 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split -c $(CHUNK) -d $(W)/chunks $(W)/source > $@+
+	$(VT_BIN)/vt-split -c $(CHUNK) -d $(W)/chunks $(call sq,$(SRC)) > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.

@@ -24,7 +24,7 @@ struct rendition {
 	size_t nsegs;
 	int64_t frames, bytes;
 	int64_t start, end;	/* output ticks */
-	int channels;
+	int channels, sample_rate;
 };
 
 struct cutter {
@@ -168,8 +168,10 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 				    sizeof(r->codecs)) < 0)
 					vt_die(VT_EX_DATAERR, "%s: codec %s cannot go in HLS", r->name,
 					    avcodec_get_name(par->codec_id));
-				if (!r->is_video)
+				if (!r->is_video) {
 					r->channels = par->ch_layout.nb_channels;
+					r->sample_rate = par->sample_rate;
+				}
 				c.w = vt_seg_open(dir, fmt, par);
 				avcodec_parameters_free(&par);
 			}
@@ -282,6 +284,7 @@ rendition_json(const struct rendition *r, int64_t peak, int64_t avg, double fps,
 		json_object_set_new(j, "frame_rate", json_real(fps));
 	} else {
 		json_object_set_new(j, "channels", json_integer(r->channels));
+		json_object_set_new(j, "sample_rate", json_integer(r->sample_rate));
 	}
 	return j;
 }

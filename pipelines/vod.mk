@@ -56,8 +56,9 @@ ifndef VT_INNER
 job:
 	@mkdir -p $(W)
 	@{ $(MAKE) --no-print-directory -f $(call sq,$(firstword $(MAKEFILE_LIST))) VT_INNER=1 \
-	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log >&2; } 9>&1 \
-	  || $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log
+	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log+ >&2; } 9>&1 \
+	  && rm -f $(W)/make.log+ \
+	  || { mv $(W)/make.log+ $(W)/make.log; $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log; }
 else
 job: $(OUT)/job.json
 

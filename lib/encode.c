@@ -11,6 +11,7 @@
 #include <libavutil/pixdesc.h>
 
 #include "vt.h"
+#include "decode.h"
 #include "media.h"
 #include "grid.h"
 #include "encode.h"
@@ -47,26 +48,6 @@ chain(AVFilterContext *from, unsigned pad, AVFilterContext *to)
 	if ((err = avfilter_link(from, pad, to, 0)) < 0)
 		vt_die(VT_EX_SOFTWARE, "cannot link filters: %s", vt_averr(err));
 	return to;
-}
-
-static AVCodecContext *
-open_decoder(const AVStream *st, const char *url)
-{
-	const AVCodec *dec = avcodec_find_decoder(st->codecpar->codec_id);
-	AVCodecContext *ctx;
-	int err;
-
-	if (!dec)
-		vt_die(VT_EX_DATAERR, "'%s': no decoder for %s", url,
-		    avcodec_get_name(st->codecpar->codec_id));
-	ctx = avcodec_alloc_context3(dec);
-	avcodec_parameters_to_context(ctx, st->codecpar);
-	ctx->pkt_timebase = st->time_base;
-	ctx->thread_count = 0;
-	if ((err = avcodec_open2(ctx, dec, NULL)) < 0)
-		vt_die(VT_EX_DATAERR, "'%s': cannot open %s decoder: %s", url, dec->name,
-		    vt_averr(err));
-	return ctx;
 }
 
 static void
@@ -235,6 +216,12 @@ struct vjob {
 	struct vt_grid grid;
 	int64_t origin;		/* source start in output ticks */
 	AVFrame *tmp;
+	/* decoding */
+	AVCodecContext *dec;
+	AVFilterGraph *g;
+	AVFilterContext *bufsrc;
+	const char *path;
+	int64_t start, end, last, kept;	/* source time base */
 };
 
 static void
@@ -264,6 +251,29 @@ drain(struct vjob *j)
 	}
 }
 
+/* A decoded frame: keep it if it is the chunk's, and feed every rung. */
+static void
+video_frame(void *arg, AVFrame *f)
+{
+	struct vjob *j = arg;
+	int64_t ts = f->best_effort_timestamp, s;
+	int err;
+
+	if (ts == AV_NOPTS_VALUE)
+		return;
+	s = av_rescale_q(ts, j->tb, j->src->tb);
+	if (s < j->start || s >= j->end || s <= j->last)
+		return;
+	j->last = s;
+	j->kept++;
+	if (!j->g)
+		j->g = video_graph(j->dec, j->tb, j->src, j->outs, j->n, &j->bufsrc);
+	f->pts = ts;
+	if ((err = av_buffersrc_add_frame(j->bufsrc, f)) < 0)
+		vt_die(VT_EX_DATAERR, "'%s': frame rejected: %s", j->path, vt_averr(err));
+	drain(j);
+}
+
 json_t *
 vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *src,
     const struct vt_rung *rungs, int nrungs, const json_t *skipped,
@@ -272,14 +282,11 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	const char *path = vt_json_need_str(chunk, "path");
 	int64_t start = vt_json_need_int(chunk, "start_pts");
 	int64_t end = vt_json_need_int(chunk, "end_pts");
-	int64_t want = vt_json_int(chunk, "frames", -1), kept = 0, last = INT64_MIN;
+	int64_t want = vt_json_int(chunk, "frames", -1), kept;
 	int idx = (int)vt_json_need_int(chunk, "index"), i, err;
 	AVFormatContext *in = vt_open_input(path);
-	AVCodecContext *dec;
-	AVFilterContext *bufsrc = NULL;
-	AVFilterGraph *g = NULL;
-	AVPacket *pkt = av_packet_alloc();
-	AVFrame *f = av_frame_alloc();
+	AVFilterContext *bufsrc;
+	AVFilterGraph *g;
 	struct vjob j = { .src = src, .p = p, .n = nrungs };
 	json_t *out, *jr = json_array();
 	char name[32], *adir;
@@ -305,42 +312,15 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 		j.outs[i].frame_dur = av_rescale_q(1, av_inv_q(src->fps), VT_TB);
 		free(d);
 	}
-	dec = open_decoder(in->streams[0], path);
-	for (;;) {
-		err = av_read_frame(in, pkt);
-		if (err < 0 && err != AVERROR_EOF)
-			vt_die(VT_EX_DATAERR, "cannot read '%s': %s", path, vt_averr(err));
-		if (err >= 0 && pkt->stream_index != 0) {
-			av_packet_unref(pkt);
-			continue;
-		}
-		if ((err = avcodec_send_packet(dec, err >= 0 ? pkt : NULL)) < 0 &&
-		    err != AVERROR_EOF)
-			vt_warn("'%s': decoding: %s", path, vt_averr(err));
-		av_packet_unref(pkt);
-		while ((err = avcodec_receive_frame(dec, f)) >= 0) {
-			int64_t ts = f->best_effort_timestamp;
-			int64_t s = ts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE :
-			    av_rescale_q(ts, j.tb, src->tb);
-
-			if (s == AV_NOPTS_VALUE || s < start || s >= end || s <= last) {
-				av_frame_unref(f);
-				continue;
-			}
-			last = s;
-			kept++;
-			if (!g)
-				g = video_graph(dec, j.tb, src, j.outs, nrungs, &bufsrc);
-			f->pts = ts;
-			if ((err = av_buffersrc_add_frame(bufsrc, f)) < 0)
-				vt_die(VT_EX_DATAERR, "'%s': frame rejected: %s", path, vt_averr(err));
-			drain(&j);
-		}
-		if (err == AVERROR_EOF)
-			break;
-		if (err != AVERROR(EAGAIN))
-			vt_die(VT_EX_DATAERR, "'%s': decoding: %s", path, vt_averr(err));
-	}
+	j.dec = vt_open_decoder(in->streams[0], path);
+	j.path = path;
+	j.start = start;
+	j.end = end;
+	j.last = INT64_MIN;
+	vt_decode_all(in, 0, j.dec, video_frame, &j);
+	g = j.g;
+	bufsrc = j.bufsrc;
+	kept = j.kept;
 	if (!g)
 		vt_die(VT_EX_DATAERR, "'%s': no frames in chunk %d", path, idx);
 	if ((err = av_buffersrc_add_frame(bufsrc, NULL)) < 0)
@@ -370,10 +350,8 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	    "frame_rate", vt_json_rational_new(src->fps.num, src->fps.den),
 	    "grid", "offset", p->offset, "seg", p->seg, "rungs", jr, "skipped", skipped);
 	avfilter_graph_free(&g);
-	avcodec_free_context(&dec);
+	avcodec_free_context(&j.dec);
 	avformat_close_input(&in);
-	av_packet_free(&pkt);
-	av_frame_free(&f);
 	av_frame_free(&j.tmp);
 	free(j.outs);
 	free(adir);
@@ -423,6 +401,17 @@ audio_graph(const AVCodecContext *dec, const AVChannelLayout *in_layout,
 	return g;
 }
 
+struct ajob {
+	struct out *o;
+	const AVStream *st;
+	const AVCodecContext *dec;
+	AVFilterContext *bufsrc;
+	const AVChannelLayout *layout;
+	AVFrame *tmp;
+	int64_t shift, next, samples;
+	const char *path;
+};
+
 static void
 drain_audio(struct out *o, AVFrame *tmp, int64_t *samples, int64_t shift)
 {
@@ -438,6 +427,31 @@ drain_audio(struct out *o, AVFrame *tmp, int64_t *samples, int64_t shift)
 		vt_die(VT_EX_SOFTWARE, "audio filter graph: %s", vt_averr(err));
 }
 
+/* A decoded audio frame: timestamps in samples, one channel layout, then
+ * through resampling into the encoder. */
+static void
+audio_frame(void *arg, AVFrame *f)
+{
+	struct ajob *j = arg;
+	int64_t ts = f->best_effort_timestamp;
+	int err;
+
+	ts = ts != AV_NOPTS_VALUE ? av_rescale_q(ts, j->st->time_base,
+	    (AVRational){ 1, j->dec->sample_rate }) : j->next;
+	if (ts == AV_NOPTS_VALUE)
+		ts = 0;
+	j->next = ts + f->nb_samples;
+	f->pts = ts;
+	if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
+	    av_channel_layout_compare(&f->ch_layout, j->layout)) {
+		av_channel_layout_uninit(&f->ch_layout);
+		av_channel_layout_copy(&f->ch_layout, j->layout);
+	}
+	if ((err = av_buffersrc_add_frame(j->bufsrc, f)) < 0)
+		vt_die(VT_EX_DATAERR, "'%s': audio frame rejected: %s", j->path, vt_averr(err));
+	drain_audio(j->o, j->tmp, &j->samples, j->shift);
+}
+
 json_t *
 vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 {
@@ -448,14 +462,14 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	const AVCodec *aac = avcodec_find_encoder_by_name("aac");
 	AVFilterContext *bufsrc;
 	AVFilterGraph *g;
-	AVPacket *pkt = av_packet_alloc();
-	AVFrame *f = av_frame_alloc(), *tmp = av_frame_alloc();
+	AVFrame *tmp = av_frame_alloc();
 	AVChannelLayout inl = { 0 };
+	struct ajob aj;
 	struct vt_source vs;
 	struct vt_grid grid;
 	struct out o = { 0 };
 	AVStream *st;
-	int64_t origin, shift, samples = 0, next = AV_NOPTS_VALUE;
+	int64_t origin, shift, samples;
 	int idx, ch, err;
 	char *adir;
 	json_t *r;
@@ -468,7 +482,7 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	    in->streams[idx]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO)
 		vt_die(VT_EX_DATAERR, "'%s': stream %d is not audio", path, idx);
 	st = in->streams[idx];
-	dec = open_decoder(st, path);
+	dec = vt_open_decoder(st, path);
 	if (vt_source_from_json(&vs, json_object_get(m, "video")))
 		origin = av_rescale_q(vs.start_pts, vs.tb, VT_TB);
 	else
@@ -506,42 +520,10 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	 * output rate, so the encoder sees whole-sample timestamps. */
 	shift = av_rescale_q(grid.origin - origin, VT_TB, o.enc->time_base);
 
-	for (;;) {
-		err = av_read_frame(in, pkt);
-		if (err < 0 && err != AVERROR_EOF)
-			vt_die(VT_EX_DATAERR, "cannot read '%s': %s", path, vt_averr(err));
-		if (err >= 0 && pkt->stream_index != idx) {
-			av_packet_unref(pkt);
-			continue;
-		}
-		if ((err = avcodec_send_packet(dec, err >= 0 ? pkt : NULL)) < 0 &&
-		    err != AVERROR_EOF)
-			vt_warn("'%s': audio decoding: %s", path, vt_averr(err));
-		av_packet_unref(pkt);
-		while ((err = avcodec_receive_frame(dec, f)) >= 0) {
-			int64_t ts = f->best_effort_timestamp;
-
-			ts = ts != AV_NOPTS_VALUE ? av_rescale_q(ts, st->time_base,
-			    (AVRational){ 1, dec->sample_rate }) : next;
-			if (ts == AV_NOPTS_VALUE)
-				ts = 0;
-			next = ts + f->nb_samples;
-			f->pts = ts;
-			if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
-			    av_channel_layout_compare(&f->ch_layout, &inl)) {
-				av_channel_layout_uninit(&f->ch_layout);
-				av_channel_layout_copy(&f->ch_layout, &inl);
-			}
-			if ((err = av_buffersrc_add_frame(bufsrc, f)) < 0)
-				vt_die(VT_EX_DATAERR, "'%s': audio frame rejected: %s", path,
-				    vt_averr(err));
-			drain_audio(&o, tmp, &samples, shift);
-		}
-		if (err == AVERROR_EOF)
-			break;
-		if (err != AVERROR(EAGAIN))
-			vt_die(VT_EX_DATAERR, "'%s': audio decoding: %s", path, vt_averr(err));
-	}
+	aj = (struct ajob){ .o = &o, .st = st, .dec = dec, .bufsrc = bufsrc, .layout = &inl,
+	    .tmp = tmp, .shift = shift, .next = AV_NOPTS_VALUE, .path = path };
+	vt_decode_all(in, idx, dec, audio_frame, &aj);
+	samples = aj.samples;
 	if ((err = av_buffersrc_add_frame(bufsrc, NULL)) < 0)
 		vt_die(VT_EX_SOFTWARE, "audio filter graph: %s", vt_averr(err));
 	drain_audio(&o, tmp, &samples, shift);
@@ -571,8 +553,6 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	avfilter_graph_free(&g);
 	avcodec_free_context(&dec);
 	avformat_close_input(&in);
-	av_packet_free(&pkt);
-	av_frame_free(&f);
 	av_frame_free(&tmp);
 	return r;
 }

@@ -1,0 +1,17 @@
+/* Decoding one stream of an input, frame by frame. */
+#ifndef VT_DECODE_H
+#define VT_DECODE_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+/* Open a decoder for st (threads chosen by libavcodec), or die. */
+AVCodecContext *vt_open_decoder(const AVStream *st, const char *url);
+
+/* Read in until the end, decode stream idx with dec and hand every frame
+ * to onframe (which owns the frame's references until it returns).
+ * Corrupt packets are warned about and skipped; read errors die. */
+void vt_decode_all(AVFormatContext *in, int idx, AVCodecContext *dec,
+    void (*onframe)(void *arg, AVFrame *f), void *arg);
+
+#endif

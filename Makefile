@@ -10,7 +10,7 @@ PKGS     = libavformat libavcodec libavfilter libavutil libswscale libswresample
 CFLAGS  ?= -O2 -g
 VT_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I$(TOP)/lib \
              $(shell pkg-config --cflags $(PKGS))
-VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lm
+VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 SANFLAGS   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 TOP    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))

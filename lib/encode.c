@@ -12,6 +12,7 @@
 
 #include "vt.h"
 #include "decode.h"
+#include "frameq.h"
 #include "media.h"
 #include "grid.h"
 #include "encode.h"
@@ -26,6 +27,11 @@ struct out {
 	int64_t frames, last_cell;
 	int64_t first_pts, end_pts;	/* output ticks */
 	int64_t frame_dur;		/* nominal, in encoder time base */
+	/* video: a thread per rung runs its encoder, fed through q */
+	struct vt_frameq q;
+	pthread_t thread;
+	const struct vt_source *src;
+	const struct vt_params *p;
 };
 
 static AVFilterContext *
@@ -224,6 +230,25 @@ struct vjob {
 	int64_t start, end, last, kept;	/* source time base */
 };
 
+/* A rung's encoder thread: single-threaded x264 per rung is
+ * deterministic, and the rungs of one chunk still run in parallel. */
+static void *
+rung_worker(void *arg)
+{
+	struct out *o = arg;
+	AVFrame *f;
+
+	while ((f = vt_frameq_pop(&o->q))) {
+		if (!o->enc)
+			open_video_encoder(o, f, o->src, o->p);
+		encode(o, f);
+		av_frame_free(&f);
+	}
+	if (o->enc)
+		encode(o, NULL);
+	return NULL;
+}
+
 static void
 drain(struct vjob *j)
 {
@@ -236,15 +261,14 @@ drain(struct vjob *j)
 			int64_t ts = av_rescale_q(j->tmp->pts, j->tb, VT_TB) - j->origin +
 			    j->grid.origin;
 			int64_t cell = vt_grid_cell(&j->grid, ts);
+			AVFrame *f = av_frame_alloc();
 
-			if (!o->enc)
-				open_video_encoder(o, j->tmp, j->src, j->p);
 			j->tmp->pts = ts;
-			j->tmp->pict_type = o->frames == 0 && o->last_cell < 0 ? AV_PICTURE_TYPE_I :
-			    cell != o->last_cell ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+			j->tmp->pict_type = cell != o->last_cell ? AV_PICTURE_TYPE_I :
+			    AV_PICTURE_TYPE_NONE;
 			o->last_cell = cell;
-			encode(o, j->tmp);
-			av_frame_unref(j->tmp);
+			av_frame_move_ref(f, j->tmp);
+			vt_frameq_push(&o->q, f);
 		}
 		if (err != AVERROR(EAGAIN) && err != AVERROR_EOF)
 			vt_die(VT_EX_SOFTWARE, "filter graph: %s", vt_averr(err));
@@ -310,6 +334,11 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 		j.outs[i].path = vt_path_join(d, name);
 		j.outs[i].last_cell = -1;
 		j.outs[i].frame_dur = av_rescale_q(1, av_inv_q(src->fps), VT_TB);
+		j.outs[i].src = src;
+		j.outs[i].p = p;
+		vt_frameq_init(&j.outs[i].q, 8);
+		if (pthread_create(&j.outs[i].thread, NULL, rung_worker, &j.outs[i]))
+			vt_die(VT_EX_SOFTWARE, "cannot start an encoder thread");
 		free(d);
 	}
 	j.dec = vt_open_decoder(in->streams[0], path);
@@ -326,6 +355,11 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	if ((err = av_buffersrc_add_frame(bufsrc, NULL)) < 0)
 		vt_die(VT_EX_SOFTWARE, "filter graph: %s", vt_averr(err));
 	drain(&j);
+	for (i = 0; i < nrungs; i++) {
+		vt_frameq_push(&j.outs[i].q, NULL);
+		pthread_join(j.outs[i].thread, NULL);
+		vt_frameq_destroy(&j.outs[i].q);
+	}
 	vt_info("chunk %d: %lld frames to %d rungs", idx, (long long)kept, nrungs);
 	if (want >= 0 && kept != want)
 		vt_warn("chunk %d: decoded %lld frames, manifest says %lld", idx,
@@ -334,7 +368,6 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 		struct out *o = &j.outs[i];
 		json_t *rj = vt_rung_json(o->rung);
 
-		encode(o, NULL);
 		json_object_set_new(rj, "frames", json_integer(o->frames));
 		json_object_set_new(rj, "start", json_real(o->first_pts / 90000.0));
 		json_object_set_new(rj, "end", json_real(o->end_pts / 90000.0));

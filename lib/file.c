@@ -1,6 +1,7 @@
 /* Atomic output files and path handling. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 /* Open temp files, removed at exit or on a fatal signal. */
 #define MAXTMP 256
 static char *volatile tmps[MAXTMP];
+static pthread_mutex_t tmplock = PTHREAD_MUTEX_INITIALIZER;	/* encoders open files in threads */
 
 static void
 cleanup(void)
@@ -38,6 +40,7 @@ track(char *tmp)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	size_t i;
 
+	pthread_mutex_lock(&tmplock);
 	if (!installed) {
 		atexit(cleanup);
 		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
@@ -47,8 +50,10 @@ track(char *tmp)
 	for (i = 0; i < MAXTMP; i++)
 		if (!tmps[i]) {
 			tmps[i] = tmp;
+			pthread_mutex_unlock(&tmplock);
 			return;
 		}
+	pthread_mutex_unlock(&tmplock);
 	vt_die(VT_EX_SOFTWARE, "too many open temp files");
 }
 
@@ -57,9 +62,11 @@ untrack(const char *tmp)
 {
 	int i;
 
+	pthread_mutex_lock(&tmplock);
 	for (i = 0; i < MAXTMP; i++)
 		if (tmps[i] == tmp)
 			tmps[i] = NULL;
+	pthread_mutex_unlock(&tmplock);
 }
 
 char *

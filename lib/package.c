@@ -36,6 +36,7 @@ struct cutter {
 	int64_t max_cell, cell;
 	int64_t last_dts, max_pts, prev_max_pts, last_dur;
 	int open, warned;
+	AVPacket *pending;	/* held until the next packet gives its duration */
 };
 
 static void
@@ -88,6 +89,13 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 	cell = vt_grid_cell(c->grid, pkt->pts);
 	if (cell > c->max_cell)
 		cell = c->max_cell;
+	/* The packet before this one ends where this one starts. */
+	if (c->pending) {
+		if (pkt->dts > c->pending->dts)
+			c->pending->duration = pkt->dts - c->pending->dts;
+		vt_seg_write(c->w, c->pending);
+		av_packet_free(&c->pending);
+	}
 	if (!c->open) {
 		seg_begin(c, cell);
 	} else if (cell > c->cell) {
@@ -112,7 +120,7 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 		c->last_dur = dur;
 	}
 	r->frames++;
-	vt_seg_write(c->w, pkt);
+	c->pending = av_packet_clone(pkt);
 }
 
 /* Parameters for the output muxer from the first packet: fMP4 needs the
@@ -184,6 +192,10 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 	}
 	if (!c.open)
 		vt_die(VT_EX_DATAERR, "%s: no packets", r->name);
+	if (c.last_dur > 0)
+		c.pending->duration = c.last_dur;
+	vt_seg_write(c.w, c.pending);
+	av_packet_free(&c.pending);
 	seg_end(&c);
 	r->end = c.max_pts + c.last_dur;
 	for (i = 0; i < r->nsegs; i++)

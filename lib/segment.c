@@ -137,8 +137,12 @@ vt_seg_begin(struct vt_segwriter *w, const char *name)
 	int err;
 
 	file_begin(w, name);
-	if (w->fmt == VT_SEG_FMP4)
+	/* Each fragment's tfdt is its first packet's own decode time, not a
+	 * sum of the durations before it. */
+	if (w->fmt == VT_SEG_FMP4) {
+		av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
 		return;
+	}
 	close(w->fd);	/* libavformat writes the file by name */
 	w->fd = -1;
 	w->oc = new_muxer(w, "mpegts");

@@ -3,14 +3,18 @@
 #define VT_SPLIT_H
 
 #include <jansson.h>
+#include <libavformat/avformat.h>
 
-/* Split the main video stream of path into NUT chunk files in dir, each at
- * least chunk_sec long and starting at a keyframe. Packets are streamed:
- * memory does not grow with the input. Chunk i presents the frames with
- * start_pts <= pts < end_pts; a keyframe followed by leading pictures is
- * also kept at the end of the chunk before it, so that those pictures
- * decode there. Returns the chunk manifest (see vt-split(1)). */
-json_t *vt_split(const char *path, const char *dir, double chunk_sec);
+/* Split the main video stream of path into NUT chunk files in dir by
+ * stream copy. Chunks are cut on the segment grid (seg seconds from the
+ * first frame), chunk_sec rounded to whole segments, so a chunk starts
+ * where the encoder forces an IDR frame anyway. Chunk i presents the
+ * frames with start_pts <= pts < end_pts; its file starts at the last
+ * keyframe before them (the frames before start_pts are decoded and
+ * dropped), and a keyframe followed by leading pictures that belong to it
+ * is kept at its end. Memory holds at most one GOP of packets. Returns the
+ * chunk manifest (see vt-split(1)). */
+json_t *vt_split(const char *path, const char *dir, double chunk_sec, double seg);
 
 /* The "video" and "audio" blocks of a chunk manifest, describing the main
  * streams of fmt; JSON null where there is none. */

@@ -20,7 +20,7 @@ NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); n=$${n%.*}; \
               [ -n "$$n" ] && [ "$${n#.}" = "$$n" ] || n=_$$n; printf '%s' "$$n")
 OUT      ?= out/$(NAME)
 SEG      ?= 6
-CHUNK    ?= 10
+CHUNK    ?= 6
 PRESET   ?= medium
 FORMAT   ?= fmp4
 RES      ?=
@@ -82,7 +82,7 @@ $(W)/params.json: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/split.params: FORCE | $(W)
-	@echo "chunk=$(CHUNK)" > $@+
+	@echo "chunk=$(CHUNK) seg=$(SEG)" > $@+
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
@@ -100,7 +100,7 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split -c $(CHUNK) -d $(W)/chunks $(call sq,$(SRC)) > $@+
+	$(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks $(call sq,$(SRC)) > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.

@@ -18,6 +18,7 @@ struct vt_segwriter {
 	char *path, *tmp;
 	int fd;
 	int64_t bytes;
+	int fragments;
 };
 
 const char *
@@ -118,10 +119,15 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par)
 	if (!w->oc->pb)
 		vt_die(VT_EX_SOFTWARE, "out of memory");
 	/* Fragments cut on request; tfdt keeps the absolute decode time
-	 * (frag_discont), so audio and video renditions stay in sync. */
+	 * (frag_discont), so audio and video renditions stay in sync. No
+	 * cmaf flag: its negative composition offsets make libavformat-based
+	 * players shift video by the B-frame delay. */
 	av_dict_set(&opt, "movflags",
-	    "+frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer+cmaf", 0);
+	    "+frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer", 0);
 	av_dict_set(&opt, "use_editlist", "0", 0);
+	/* Our timestamps are positive already; without this the muxer would
+	 * shift each rendition to start at zero, each by its own amount. */
+	w->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
 	file_begin(w, "init.mp4");
 	if ((err = avformat_write_header(w->oc, &opt)) < 0)
 		vt_die(VT_EX_SOFTWARE, "cannot start fMP4 in '%s': %s", dir, vt_averr(err));
@@ -138,9 +144,12 @@ vt_seg_begin(struct vt_segwriter *w, const char *name)
 
 	file_begin(w, name);
 	/* Each fragment's tfdt is its first packet's own decode time, not a
-	 * sum of the durations before it. */
+	 * sum of the durations before it. The first fragment has it from the
+	 * header options; setting it again before the first packet would
+	 * re-base the track wrongly. */
 	if (w->fmt == VT_SEG_FMP4) {
-		av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
+		if (w->fragments++ > 0)
+			av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
 		return;
 	}
 	close(w->fd);	/* libavformat writes the file by name */

@@ -115,8 +115,10 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 	if (pkt->pts > c->max_pts) {
 		c->prev_max_pts = c->max_pts;
 		c->max_pts = pkt->pts;
-		dur = pkt->duration > 0 ? pkt->duration :
-		    c->prev_max_pts != INT64_MIN ? c->max_pts - c->prev_max_pts : 0;
+		/* The last frame lasts as long as the interval before it: the
+		 * same in every rung, unlike durations a demuxer guesses. */
+		dur = c->prev_max_pts != INT64_MIN ? c->max_pts - c->prev_max_pts :
+		    pkt->duration > 0 ? pkt->duration : 0;
 		c->last_dur = dur;
 	}
 	r->frames++;

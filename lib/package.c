@@ -112,15 +112,18 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 		r->segs[r->nsegs - 1].start = pkt->pts;
 	if (pkt->pts < r->start)
 		r->start = pkt->pts;
+	/* The last frame lasts as long as the interval before it: the same
+	 * in every rung, unlike durations a demuxer guesses. Packets come in
+	 * decode order, so keep the two latest presentation times. */
 	if (pkt->pts > c->max_pts) {
 		c->prev_max_pts = c->max_pts;
 		c->max_pts = pkt->pts;
-		/* The last frame lasts as long as the interval before it: the
-		 * same in every rung, unlike durations a demuxer guesses. */
-		dur = c->prev_max_pts != INT64_MIN ? c->max_pts - c->prev_max_pts :
-		    pkt->duration > 0 ? pkt->duration : 0;
-		c->last_dur = dur;
+	} else if (pkt->pts > c->prev_max_pts && pkt->pts < c->max_pts) {
+		c->prev_max_pts = pkt->pts;
 	}
+	dur = c->prev_max_pts != INT64_MIN ? c->max_pts - c->prev_max_pts :
+	    pkt->duration > 0 ? pkt->duration : 0;
+	c->last_dur = dur;
 	r->frames++;
 	c->pending = av_packet_clone(pkt);
 }

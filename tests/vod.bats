@@ -1,0 +1,376 @@
+#!/usr/bin/env bats
+# The make pipeline (pipelines/vod.mk): whole ladders from many kinds of
+# source, checked with ffprobe. Every run happens once, in setup_file, two
+# at a time; the tests read the results.
+
+load test_helper
+
+# pipeline NAME VIDEO [VAR=value...]: run the pipeline into $BATS_FILE_TMPDIR/NAME,
+# keeping its status and stderr.
+pipeline() {
+	local name=$1 video=$2 dir=$BATS_FILE_TMPDIR rc=0
+	shift 2
+	vod "$video" "$dir/$name" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" || rc=$?
+	echo "$rc" >"$dir/$name.status"
+}
+
+# throttle N: wait until fewer than N background jobs run.
+throttle() {
+	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
+		wait -n || :
+	done
+}
+
+setup_file() {
+	local f=$VT_FIXTURES name
+	fixtures clip.mp4 vonly.mp4 aonly.m4a odd.mp4 sar.mp4 rot.mp4 ten.mkv \
+		hevc.mkv vp9.webm vp8.webm mp3.mkv zero.mp4 trunc.mp4 text.mp4 || return
+	set -- \
+		"main $f/clip.mp4 RES=360p,180p,90p PRESET=veryfast" \
+		"ts $f/clip.mp4 RES=180p,144p,90p FORMAT=ts PRESET=veryfast" \
+		"vonly $f/vonly.mp4 RES=90p" \
+		"aonly $f/aonly.m4a RES=90p" \
+		"odd $f/odd.mp4 RES=180p" \
+		"sar $f/sar.mp4 RES=180p" \
+		"rot $f/rot.mp4 RES=180p" \
+		"ten $f/ten.mkv RES=90p AUDIO_BITRATE=48k" \
+		"hevc $f/hevc.mkv RES=90p" \
+		"vp9 $f/vp9.webm RES=90p" \
+		"vp8 $f/vp8.webm RES=90p" \
+		"mp3 $f/mp3.mkv RES=90p" \
+		"missing $BATS_FILE_TMPDIR/no-such-video.mp4 RES=90p" \
+		"zero $f/zero.mp4 RES=90p" \
+		"trunc $f/trunc.mp4 RES=90p" \
+		"text $f/text.mp4 RES=90p" \
+		"badres $f/clip.mp4 RES=abc"
+	for name in "$@"; do
+		throttle 2
+		# shellcheck disable=SC2086
+		pipeline $name -j2 &
+	done
+	wait || :
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	S=$BATS_FILE_TMPDIR
+}
+
+# built NAME: that pipeline run succeeded; OUT is its folder.
+built() {
+	OUT=$S/$1
+	status=$(cat "$S/$1.status") output=$(cat "$S/$1.stderr")
+	assert_success || return
+	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
+}
+
+# refused NAME: that pipeline run failed with one vt- error, no master, and
+# a job.json that says it failed.
+refused() {
+	local err
+	OUT=$S/$1
+	status=$(cat "$S/$1.status")
+	err=$(cat "$S/$1.stderr")
+	[ "$status" -ne 0 ] || flunk "make succeeded"$'\n'"$err"
+	[ "$(grep -c '^vt-[a-z]*: ' <<<"$err")" -eq 1 ] ||
+		flunk "expected one 'vt-x: ...' line on stderr, got:"$'\n'"$err"
+	[ ! -e "$OUT/master.m3u8" ] || flunk "$OUT/master.m3u8 was written"
+	assert_json "$OUT/job.json" '.status == "failed" and (.stage | type == "string")'
+}
+
+@test "vod: a clip gives a ladder whose renditions have the source's frame count" {
+	built main
+	assert_ladder_frames "$OUT" "$(fixture clip.mp4)"
+}
+
+@test "vod: every rendition lasts as long as the source, within one frame" {
+	built main
+	assert_ladder_duration "$OUT" "$(fixture clip.mp4)"
+	assert_ladder_extinf "$OUT" "$(fixture clip.mp4)"
+}
+
+@test "vod: each EXTINF is its segment's frame count over the frame rate" {
+	built main
+	assert_ladder_extinf_frames "$OUT" "$(fixture clip.mp4)"
+}
+
+@test "vod: audio lasts as long as the source's, within one AAC frame" {
+	built main
+	assert_ladder_audio "$OUT" "$(fixture clip.mp4)"
+	assert_equal aac "$(stream_field "$OUT/$(audio_uri "$OUT")" a:0 codec_name)"
+}
+
+@test "vod: every segment of every rendition starts with a keyframe" {
+	built main
+	assert_ladder_keyframes "$OUT"
+}
+
+@test "vod: segments start at the same times in every rendition" {
+	built main
+	assert_ladder_aligned "$OUT"
+}
+
+@test "vod: no segment is longer than SEG + 0.5 s" {
+	built main
+	assert_ladder_seg "$OUT" 2
+}
+
+@test "vod: master playlist has every tag a player needs" {
+	built main
+	assert_master "$OUT" "$(fixture clip.mp4)"
+}
+
+@test "vod: media playlists are complete VOD playlists (fmp4 by default)" {
+	built main
+	assert_media_playlists "$OUT" fmp4
+}
+
+@test "vod: renditions are 8-bit yuv420p H.264 at the asked sizes" {
+	built main
+	assert_ladder_yuv420p "$OUT" "$(fixture clip.mp4)"
+	assert_equal "$OUT/180p/index.m3u8 $OUT/90p/index.m3u8" "$(ladder_video "$OUT" | paste -sd" ")"
+	assert_equal "320,180" "$(stream_fields "$OUT/180p/index.m3u8" v:0 width height)"
+	assert_equal "160,90" "$(stream_fields "$OUT/90p/index.m3u8" v:0 width height)"
+}
+
+@test "vod: a rung above the source is skipped and noted in job.json" {
+	built main
+	[ ! -e "$OUT/360p" ] || flunk "360p was made from a 180-line source"
+	! grep -q '360p' "$OUT/master.m3u8" || flunk "360p in master.m3u8"
+	assert_json "$OUT/job.json" '[.skipped[].name] == ["360p"]'
+	assert_json "$OUT/job.json" '.skipped[0].reason | type == "string" and length > 0'
+}
+
+@test "vod: job.json records the request, the source and the result" {
+	built main
+	local j=$OUT/job.json
+	assert_json "$j" '.status == "ok"'
+	assert_json "$j" ".request.video == \"$(fixture clip.mp4)\""
+	assert_json "$j" '.request | (.seg | tostring) == "2" and (.chunk | tostring) == "2"'
+	assert_json "$j" '.request.preset == "veryfast" and .request.format == "fmp4"'
+	assert_json "$j" '.request.resolutions | index("360p") != null'
+	assert_json "$j" '.source | type == "object"'
+	assert_json "$j" '[.renditions[].name] == ["180p", "90p"]'
+	assert_json "$j" '.audio | type == "object"'
+	assert_json "$j" '.warnings | type == "array"'
+}
+
+@test "vod: OUT/probe.json is the source's probe" {
+	built main
+	assert_json "$OUT/probe.json" ".format.filename == \"$(fixture clip.mp4)\""
+	assert_json "$OUT/probe.json" '[.streams[].codec_type] == ["video", "audio"]'
+	assert_near "$(duration "$(fixture clip.mp4)")" "$(jq .format.duration "$OUT/probe.json")" 0.001 duration
+}
+
+@test "vod: work files are kept in OUT/.work" {
+	built main
+	local f
+	for f in probe.json params.json chunks.json chunks.mk plan.json; do
+		[ -s "$OUT/.work/$f" ] || flunk "no $OUT/.work/$f"
+	done
+	[ -d "$OUT/.work/enc" ] || flunk "no $OUT/.work/enc"
+	assert_json "$OUT/.work/chunks.json" '(.chunks | length) >= 2 and ([.chunks[].frames] | add) == 150'
+}
+
+@test "vod: no temporary files are left" {
+	built main
+	assert_no_temp_files "$OUT"
+}
+
+@test "vod: running make again on a finished job changes nothing (logs aside)" {
+	built main
+	local before after
+	before=$(find "$OUT" -type f ! -name '*.log' -exec stat -c '%n %i %.9Y' {} + | sort)
+	run vod "$(fixture clip.mp4)" "$OUT" RES=360p,180p,90p PRESET=veryfast -j2
+	assert_success
+	after=$(find "$OUT" -type f ! -name '*.log' -exec stat -c '%n %i %.9Y' {} + | sort)
+	[ "$before" = "$after" ] || flunk "files changed:"$'\n'"$(diff <(echo "$before") <(echo "$after"))"
+}
+
+@test "vod FORMAT=ts (veryfast, with B-frames): frames, keyframes, alignment and playlists" {
+	built ts
+	assert_ladder_frames "$OUT" "$(fixture clip.mp4)"
+	assert_ladder_keyframes "$OUT"
+	assert_ladder_aligned "$OUT"
+	assert_ladder_seg "$OUT" 2
+	assert_ladder_extinf_frames "$OUT" "$(fixture clip.mp4)"
+	assert_media_playlists "$OUT" ts
+	assert_master "$OUT" "$(fixture clip.mp4)"
+	assert_ladder_audio "$OUT" "$(fixture clip.mp4)"
+	assert_json "$OUT/job.json" '.request.format == "ts"'
+}
+
+@test "vod: a video-only source gives a ladder without audio" {
+	built vonly
+	assert_ladder_frames "$OUT" "$(fixture vonly.mp4)"
+	assert_ladder_keyframes "$OUT"
+	assert_master "$OUT" "$(fixture vonly.mp4)" noaudio
+	assert_media_playlists "$OUT" fmp4
+	[ ! -e "$OUT/audio" ] || flunk "an audio rendition from a video-only source"
+}
+
+@test "vod: an audio-only source gives an audio-only ladder" {
+	built aonly
+	local m=$OUT/master.m3u8 pl=$OUT/audio/index.m3u8 inf src
+	src=$(fixture aonly.m4a)
+	[ -f "$pl" ] || flunk "no $pl"
+	grep -q '^#EXT-X-STREAM-INF:' "$m" || flunk "no EXT-X-STREAM-INF in master"
+	while read -r inf; do
+		[ "$(attr "$inf" CODECS)" = mp4a.40.2 ] || flunk "CODECS in '$inf'"
+		[ -z "$(attr "$inf" RESOLUTION)" ] || flunk "RESOLUTION in '$inf'"
+	done < <(grep '^#EXT-X-STREAM-INF:' "$m")
+	assert_equal audio "$(fprobe -show_entries stream=codec_type -of csv=p=0 "$m" | sort -u | grep . | paste -sd,)"
+	grep -qx '#EXT-X-ENDLIST' "$pl" || flunk "no EXT-X-ENDLIST in $pl"
+	# Without video, the encoder's priming frame may count too.
+	local sr
+	sr=$(stream_field "$pl" a:0 sample_rate)
+	assert_near "$(audio_length "$src")" "$(stream_duration "$pl" a:0)" \
+		"$(awk -v sr="$sr" 'BEGIN { print 2 * 1024 / sr + 0.0005 }')" "audio length"
+	[ -z "$(find "$OUT" -path "$OUT/.work" -prune -o -name '*p' -type d -print)" ] || flunk "video rungs made"
+}
+
+@test "vod: an odd-sized source gives even sizes with the same aspect" {
+	built odd
+	assert_ladder_yuv420p "$OUT" "$(fixture odd.mp4)"
+	assert_ladder_frames "$OUT" "$(fixture odd.mp4)"
+}
+
+@test "vod: a source with non-square pixels gives square pixels, same display aspect" {
+	built sar
+	assert_ladder_yuv420p "$OUT" "$(fixture sar.mp4)"
+	assert_ladder_frames "$OUT" "$(fixture sar.mp4)"
+}
+
+@test "vod: a rotated source gives portrait output without rotation" {
+	built rot
+	assert_ladder_yuv420p "$OUT" "$(fixture rot.mp4)"
+	assert_equal "180,320" "$(stream_fields "$(ladder_video "$OUT" | head -n 1)" v:0 width height)"
+	assert_ladder_frames "$OUT" "$(fixture rot.mp4)"
+}
+
+@test "vod: a 10-bit source gives 8-bit yuv420p" {
+	built ten
+	assert_ladder_yuv420p "$OUT" "$(fixture ten.mkv)"
+	assert_ladder_frames "$OUT" "$(fixture ten.mkv)"
+	assert_master "$OUT" "$(fixture ten.mkv)"
+}
+
+@test "vod: AUDIO_BITRATE sets the audio rendition's bitrate" {
+	built ten
+	local pl bits
+	pl=$OUT/$(audio_uri "$OUT")
+	bits=$(fprobe -select_streams a:0 -show_entries packet=size -of csv=p=0 "$pl" |
+		awk -v d="$(playlist_extinf "$pl" | awk '{ s += $1 } END { print s }')" '{ s += $1 } END { print s * 8 / d }')
+	assert_le "$bits" 64000 "audio bitrate for AUDIO_BITRATE=48k"
+	assert_le 32000 "$bits" "audio bitrate for AUDIO_BITRATE=48k"
+}
+
+# source_ok NAME FIXTURE: a complete ladder from that source.
+source_ok() {
+	built "$1" || return
+	local src
+	src=$(fixture "$2")
+	assert_ladder_frames "$OUT" "$src"
+	assert_ladder_yuv420p "$OUT" "$src"
+	assert_ladder_keyframes "$OUT"
+	assert_master "$OUT" "$src"
+	assert_ladder_audio "$OUT" "$src"
+}
+
+@test "vod: an HEVC source works" {
+	source_ok hevc hevc.mkv
+}
+
+@test "vod: a VP9 + Opus WebM source works" {
+	source_ok vp9 vp9.webm
+}
+
+@test "vod: a VP8 + Vorbis WebM source works" {
+	source_ok vp8 vp8.webm
+}
+
+@test "vod: an H.264 + MP3 Matroska source works" {
+	source_ok mp3 mp3.mkv
+}
+
+@test "vod: a missing source fails with one vt- error and no master" {
+	refused missing
+	assert_match 'no-such-video.mp4' "$(cat "$S/missing.stderr")"
+}
+
+@test "vod: a zero-byte source fails with one vt- error and no master" {
+	refused zero
+}
+
+@test "vod: a truncated source fails with one vt- error and no master" {
+	refused trunc
+}
+
+@test "vod: a text file fails with one vt- error and no master" {
+	refused text
+}
+
+@test "vod: RES=abc fails with one vt- error and no master" {
+	refused badres
+}
+
+@test "vod: a killed run resumes and does not redo finished chunk encodes" {
+	local src out=$PWD/out pid i=0 before after
+	src=$(fixture clip.mp4)
+	# shellcheck disable=SC2054 # commas in RES are make's
+	local cmd=(vod_make VIDEO="$src" OUT="$out" RES=180p,144p,90p PRESET=veryfast SEG=2 CHUNK=1 -j2)
+	setsid bash -c "$(declare -f vod_make); $(printf '%q ' "${cmd[@]}")" >first.log 2>&1 &
+	pid=$!
+	until compgen -G "$out/.work/enc/*.json" >/dev/null; do
+		sleep 0.02
+		i=$((i + 1))
+		if [ "$i" -gt 3000 ] || ! kill -0 "$pid" 2>/dev/null; then
+			kill -KILL -- -"$pid" 2>/dev/null || :
+			wait "$pid" || :
+			flunk "no chunk encode finished before make ended or a minute passed"$'\n'"$(cat first.log)"
+			return
+		fi
+	done
+	kill -KILL -- -"$pid"
+	wait "$pid" 2>/dev/null || :
+	[ ! -e "$out/master.m3u8" ] || { flunk "the run finished before it was killed"; return; }
+	before=$(stat -c '%n %i %.9Y' "$out"/.work/enc/*.json)
+	for i in "$out"/.work/enc/*.json; do
+		jq -e . "$i" >/dev/null || flunk "half-written $i"
+	done
+	# chunk encodes plus the audio encode
+	[ "$(wc -l <<<"$before")" -le "$(jq '.chunks | length' "$out/.work/chunks.json")" ] ||
+		{ flunk "every encode was done before the kill"; return; }
+
+	run "${cmd[@]}"
+	assert_success
+	after=$(cut -d' ' -f1 <<<"$before" | xargs stat -c '%n %i %.9Y')
+	[ "$before" = "$after" ] || flunk "finished chunk encodes were redone:"$'\n'"$(diff <(echo "$before") <(echo "$after"))"
+	assert_ladder_frames "$out" "$src"
+	assert_ladder_keyframes "$out"
+	assert_ladder_aligned "$out"
+	assert_json "$out/job.json" '.status == "ok"'
+	assert_no_temp_files "$out"
+}
+
+@test "vod: fMP4 and TS segments start at the same grid times" {
+	local fm ts want
+	fm=$(segment_starts "$S/main/180p/index.m3u8")
+	ts=$(segment_starts "$S/ts/180p/index.m3u8")
+	want=$(awk -v n="$(wc -l <<<"$fm")" 'BEGIN { for (i = 0; i < n; i++) printf "%.3f\n", 10 + 2 * i }')
+	assert_equal "$want" "$fm"
+	assert_equal "$want" "$ts"
+}
+
+@test "vod: every frame of every rung is the source's frame at that time" {
+	local name pl min
+	for name in main hevc; do
+		for pl in $(ladder_video "$S/$name"); do
+			min=$(min_frame_psnr "$pl" "$(fixture "$( [ $name = main ] && echo clip.mp4 || echo hevc.mkv)")")
+			awk -v m="$min" 'BEGIN { exit !(m > 30) }' ||
+				flunk "$pl: a frame scores $min dB against the source"
+		done
+	done
+}

@@ -1,0 +1,241 @@
+#!/usr/bin/env bats
+# vt-hls: HLS ladders from vt-encode's output, checked with ffprobe.
+
+load test_helper
+
+# One split and encode of clip.mp4 (two rungs, 2 s grid), packaged as fmp4,
+# as ts, and without its audio line.
+setup_file() {
+	fixtures clip.mp4
+	cd "$BATS_FILE_TMPDIR" || return
+	{
+		# shellcheck disable=SC2046
+		vt-split -c 2 $(split_seg 2) -d "$PWD/chunks" "$(fixture clip.mp4)" >chunks.json &&
+		vt-encode -r 180p,90p -s 2 -P ultrafast -d "$PWD/enc" <chunks.json >video.jsonl &&
+		vt-encode --audio -s 2 -d "$PWD/enc" <chunks.json >audio.jsonl &&
+		cat video.jsonl audio.jsonl >enc.jsonl
+	} 2>enc.err
+	echo $? >enc.status
+	vt-hls -f fmp4 -d "$PWD/fmp4" <enc.jsonl >fmp4.json 2>fmp4.err
+	echo $? >fmp4.status
+	vt-hls -f ts -d "$PWD/ts" <enc.jsonl >ts.json 2>ts.err
+	echo $? >ts.status
+	vt-hls -d "$PWD/vonly" <video.jsonl >vonly.json 2>vonly.err
+	echo $? >vonly.status
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return
+	export HOME=$BATS_TEST_TMPDIR/home
+	mkdir -p "$HOME"
+	S=$BATS_FILE_TMPDIR
+	SRC=$(fixture clip.mp4)
+}
+
+# packaged NAME: the shared encode and the vt-hls run NAME succeeded.
+packaged() {
+	status=$(cat "$S/enc.status") output=$(cat "$S/enc.err")
+	assert_success || return
+	status=$(cat "$S/$1.status") output=$(cat "$S/$1.err")
+	assert_success
+}
+
+@test "vt-hls --help prints usage to stdout and exits 0" {
+	run --separate-stderr vt-hls --help
+	assert_success
+	assert_match '^usage: vt-hls' "${lines[0]}"
+	assert_match '--format' "$output"
+	assert_match '--dir' "$output"
+	assert_equal "" "$stderr"
+}
+
+@test "vt-hls --version prints 'vt-hls (vt) VERSION'" {
+	run --separate-stderr vt-hls --version
+	assert_success
+	assert_match '^vt-hls \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+}
+
+@test "vt-hls with a bad option exits 64 with usage on stderr" {
+	run --separate-stderr vt-hls --bogus -d out <"$S/enc.jsonl"
+	assert_failure 64
+	assert_equal "" "$output"
+	assert_match 'usage: vt-hls' "$stderr"
+}
+
+@test "vt-hls with an unknown format exits 64" {
+	run --separate-stderr vt-hls -f mkv -d out <"$S/enc.jsonl"
+	assert_failure 64
+	[ ! -e out/master.m3u8 ] || flunk "master written"
+}
+
+@test "vt-hls without -d is a usage error" {
+	run --separate-stderr vt-hls <"$S/enc.jsonl"
+	assert_failure 64
+}
+
+@test "vt-hls with nothing on stdin exits 65 and writes no master" {
+	run --separate-stderr vt-hls -d out </dev/null
+	assert_failure 65
+	assert_one_error vt-hls
+	[ ! -e out/master.m3u8 ] || flunk "master written"
+}
+
+@test "vt-hls with a line that is not JSON exits 65" {
+	{ head -n 1 "$S/enc.jsonl"; echo '{"chunk": 1, '; } >bad.jsonl
+	run --separate-stderr vt-hls -d out <bad.jsonl
+	assert_failure 65
+	assert_one_error vt-hls
+	[ ! -e out/master.m3u8 ] || flunk "master written"
+}
+
+@test "vt-hls with a chunk missing from the input fails and writes no master" {
+	grep -v '"chunk":1[,}]' "$S/enc.jsonl" >gap.jsonl
+	[ "$(wc -l <gap.jsonl)" -lt "$(wc -l <"$S/enc.jsonl")" ] || flunk "could not drop chunk 1"
+	run --separate-stderr vt-hls -d out <gap.jsonl
+	assert_failure 65
+	assert_one_error vt-hls
+	[ ! -e out/master.m3u8 ] || flunk "master written"
+}
+
+@test "vt-hls fmp4: every rendition has the source's frame count" {
+	packaged fmp4
+	assert_ladder_frames "$S/fmp4" "$SRC"
+}
+
+@test "vt-hls fmp4: every rendition lasts as long as the source, within a frame" {
+	packaged fmp4
+	assert_ladder_duration "$S/fmp4" "$SRC"
+	assert_ladder_extinf "$S/fmp4" "$SRC"
+}
+
+@test "vt-hls fmp4: each EXTINF is its segment's frame count over the frame rate" {
+	packaged fmp4
+	assert_ladder_extinf_frames "$S/fmp4" "$SRC"
+}
+
+@test "vt-hls fmp4: audio lasts as long as the source's, within one AAC frame" {
+	packaged fmp4
+	assert_ladder_audio "$S/fmp4" "$SRC"
+}
+
+@test "vt-hls fmp4: every segment starts with a keyframe" {
+	packaged fmp4
+	assert_ladder_keyframes "$S/fmp4"
+}
+
+@test "vt-hls fmp4: segments start at the same times in every rendition" {
+	packaged fmp4
+	assert_ladder_aligned "$S/fmp4"
+	assert_equal "0.000 2.000 4.000" "$(segment_starts "$S/fmp4/180p/index.m3u8" |
+		awk 'NR == 1 { o = $1 } { printf "%.3f\n", $1 - o }' | paste -sd" ")"
+}
+
+@test "vt-hls fmp4: no segment is longer than SEG + 0.5 s" {
+	packaged fmp4
+	assert_ladder_seg "$S/fmp4" 2
+}
+
+@test "vt-hls fmp4: master playlist has every tag a player needs" {
+	packaged fmp4
+	assert_master "$S/fmp4" "$SRC"
+	assert_equal "180p/index.m3u8 90p/index.m3u8" "$(master_rungs "$S/fmp4/master.m3u8" | paste -sd" ")"
+	assert_equal audio/index.m3u8 "$(audio_uri "$S/fmp4")"
+}
+
+@test "vt-hls fmp4: media playlists are complete VOD playlists with init sections" {
+	packaged fmp4
+	assert_media_playlists "$S/fmp4" fmp4
+	[ -s "$S/fmp4/180p/init.mp4" ] || flunk "no 180p/init.mp4"
+	[ -s "$S/fmp4/180p/seg_00000.m4s" ] || flunk "no 180p/seg_00000.m4s"
+}
+
+@test "vt-hls fmp4: renditions are 8-bit yuv420p H.264 at the rung sizes" {
+	packaged fmp4
+	assert_ladder_yuv420p "$S/fmp4" "$SRC"
+	assert_equal "320,180" "$(stream_fields "$S/fmp4/180p/index.m3u8" v:0 width height)"
+	assert_equal "160,90" "$(stream_fields "$S/fmp4/90p/index.m3u8" v:0 width height)"
+}
+
+@test "vt-hls fmp4: summary JSON agrees with the files" {
+	packaged fmp4
+	local j=$S/fmp4.json r pl
+	assert_json "$j" '.master == "master.m3u8" and .format == "fmp4" and .seg == 2'
+	assert_json "$j" '[.renditions[].name] == ["180p", "90p"]'
+	for r in 0 1; do
+		pl=$S/fmp4/$(jq -r ".renditions[$r].playlist" "$j")
+		[ -f "$pl" ] || flunk "no $pl"
+		assert_json "$j" ".renditions[$r].frames == $(frame_count "$pl")"
+		assert_json "$j" ".renditions[$r].segments == $(playlist_uris "$pl" | wc -l)"
+		assert_json "$j" ".renditions[$r].width == $(stream_field "$pl" v:0 width)"
+		assert_json "$j" ".renditions[$r].height == $(stream_field "$pl" v:0 height)"
+		assert_json "$j" ".renditions[$r].frame_rate == 30"
+		assert_json "$j" ".renditions[$r].codecs == \"$(attr "$(stream_inf "$S/fmp4/master.m3u8" \
+			"${pl#"$S/fmp4/"}")" CODECS | cut -d, -f1)\""
+		assert_json "$j" ".renditions[$r].bandwidth >= .renditions[$r].average_bandwidth"
+		assert_near 5 "$(jq ".renditions[$r].duration" "$j")" 0.034 "rendition $r duration"
+	done
+	assert_json "$j" '.audio.codecs == "mp4a.40.2" and .audio.channels == 2'
+	assert_json "$j" ".audio.segments == $(playlist_uris "$S/fmp4/audio/index.m3u8" | wc -l)"
+	assert_json "$j" ".audio.sample_rate == $(stream_field "$S/fmp4/audio/index.m3u8" a:0 sample_rate)"
+}
+
+@test "vt-hls: audio segments follow the same grid as the video" {
+	packaged fmp4
+	assert_equal "$(playlist_uris "$S/fmp4/180p/index.m3u8" | wc -l)" \
+		"$(playlist_uris "$S/fmp4/audio/index.m3u8" | wc -l)"
+	paste <(playlist_extinf "$S/fmp4/180p/index.m3u8") <(playlist_extinf "$S/fmp4/audio/index.m3u8") |
+		awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 0.05) { print "EXTINF " $1 " vs " $2; bad = 1 } }
+			END { exit bad }' || flunk "audio EXTINF off the video grid"
+}
+
+@test "vt-hls fmp4: no temporary files are left" {
+	packaged fmp4
+	assert_no_temp_files "$S/fmp4"
+}
+
+@test "vt-hls ts: every rendition has the source's frame count and duration" {
+	packaged ts
+	assert_ladder_frames "$S/ts" "$SRC"
+	assert_ladder_duration "$S/ts" "$SRC"
+	assert_ladder_extinf "$S/ts" "$SRC"
+	assert_ladder_extinf_frames "$S/ts" "$SRC"
+}
+
+@test "vt-hls ts: audio lasts as long as the source's, within one AAC frame" {
+	packaged ts
+	assert_ladder_audio "$S/ts" "$SRC"
+}
+
+@test "vt-hls ts: segments start with keyframes, aligned, at most SEG + 0.5 s" {
+	packaged ts
+	assert_ladder_keyframes "$S/ts"
+	assert_ladder_aligned "$S/ts"
+	assert_ladder_seg "$S/ts" 2
+}
+
+@test "vt-hls ts: playlists are complete, .ts segments without EXT-X-MAP" {
+	packaged ts
+	assert_media_playlists "$S/ts" ts
+	assert_master "$S/ts" "$SRC"
+	assert_json "$S/ts.json" '.format == "ts"'
+	[ -s "$S/ts/90p/seg_00000.ts" ] || flunk "no 90p/seg_00000.ts"
+}
+
+@test "vt-hls without an audio line writes a video-only ladder" {
+	packaged vonly
+	assert_ladder_frames "$S/vonly" "$SRC"
+	assert_master "$S/vonly" "$SRC" noaudio
+	assert_media_playlists "$S/vonly" fmp4
+	[ ! -e "$S/vonly/audio" ] || flunk "audio folder written"
+	assert_json "$S/vonly.json" '.audio == null'
+}
+
+@test "vt-hls run twice into the same folder gives the same playlists" {
+	packaged fmp4
+	run --separate-stderr vt-hls -f fmp4 -d out <"$S/enc.jsonl"
+	assert_success
+	run --separate-stderr vt-hls -f fmp4 -d out <"$S/enc.jsonl"
+	assert_success
+	diff -r -x '*.m4s' -x '*.mp4' "$S/fmp4" out >diff.txt || flunk "playlists differ from the first run:"$'\n'"$(head -n 20 diff.txt)"
+	assert_ladder_frames out "$SRC"
+}

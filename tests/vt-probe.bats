@@ -1,0 +1,230 @@
+#!/usr/bin/env bats
+# vt-probe: container and stream facts, checked against ffprobe.
+
+load test_helper
+
+setup_file() {
+	fixtures clip.mp4 aonly.m4a rot.mp4 sar.mp4 odd.mp4 ten.mkv zero.mp4 text.mp4 trunc.mp4
+}
+
+@test "vt-probe --help prints usage to stdout and exits 0" {
+	run --separate-stderr vt-probe --help
+	assert_success
+	assert_match '^usage: vt-probe' "${lines[0]}"
+	assert_match '--keyframes' "$output"
+	assert_equal "" "$stderr"
+}
+
+@test "vt-probe --version prints 'vt-probe (vt) VERSION'" {
+	run --separate-stderr vt-probe --version
+	assert_success
+	assert_match '^vt-probe \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+}
+
+@test "vt-probe with a bad option exits 64 with usage on stderr only" {
+	run --separate-stderr vt-probe --no-such-option "$(fixture clip.mp4)"
+	assert_failure 64
+	assert_equal "" "$output"
+	assert_match 'usage: vt-probe' "$stderr"
+}
+
+@test "vt-probe with two files is a usage error" {
+	run --separate-stderr vt-probe "$(fixture clip.mp4)" "$(fixture clip.mp4)"
+	assert_failure 64
+	assert_equal "" "$output"
+}
+
+@test "vt-probe prints one JSON document with format facts equal to ffprobe's" {
+	local f
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	assert_json "$output" '.format | type == "object"'
+	assert_json "$output" ".format.filename == \"$f\""
+	assert_json "$output" ".format.nb_streams == $(format_field "$f" nb_streams)"
+	assert_json "$output" ".format.size == $(stat -c %s "$f")"
+	assert_json "$output" '.format.format_name | test("mp4")'
+	assert_near "$(duration "$f")" "$(jq .format.duration <<<"$output")" 0.001 duration
+	assert_near 0 "$(jq .format.start_time <<<"$output")" 0.001 start_time
+	assert_json "$output" '.format.bit_rate | type == "number" and . > 0'
+}
+
+@test "vt-probe video stream facts are numbers equal to ffprobe's" {
+	local f
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	assert_json "$output" '[.streams[] | select(.codec_type == "video")] | length == 1'
+	local v='(.streams[] | select(.codec_type == "video"))'
+	assert_json "$output" "$v.index == $(stream_field "$f" v:0 index)"
+	assert_json "$output" "$v.codec_name == \"$(stream_field "$f" v:0 codec_name)\""
+	assert_json "$output" "$v.width == 320 and $v.height == 180"
+	assert_json "$output" "$v.width == $(stream_field "$f" v:0 width)"
+	assert_json "$output" "$v.height == $(stream_field "$f" v:0 height)"
+	assert_json "$output" "$v.pix_fmt == \"yuv420p\""
+	assert_json "$output" "$v.r_frame_rate == 30"
+	assert_json "$output" "$v.avg_frame_rate == 30"
+	assert_json "$output" "$v.frame_rate_q == [30, 1]"
+	assert_json "$output" "$v.time_base == [$(stream_field "$f" v:0 time_base | tr / ,)]"
+	assert_json "$output" "$v.sample_aspect_ratio == 1"
+	assert_json "$output" "$v.rotation == 0"
+	assert_json "$output" "$v.display_width == 320 and $v.display_height == 180"
+	assert_json "$output" "$v.nb_frames == $(stream_field "$f" v:0 nb_frames)"
+	assert_json "$output" "$v.bits_per_raw_sample == 8"
+	assert_json "$output" "$v.profile | type == \"string\""
+	assert_near "$(stream_field "$f" v:0 duration)" "$(jq "$v.duration" <<<"$output")" 0.001 duration
+}
+
+@test "vt-probe audio stream facts are numbers equal to ffprobe's" {
+	local f
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	local a='(.streams[] | select(.codec_type == "audio"))'
+	assert_json "$output" "$a.codec_name == \"aac\""
+	assert_json "$output" "$a.sample_rate == $(stream_field "$f" a:0 sample_rate)"
+	assert_json "$output" "$a.channels == $(stream_field "$f" a:0 channels)"
+	assert_json "$output" "$a.channel_layout == \"$(stream_field "$f" a:0 channel_layout)\""
+	assert_json "$output" "$a.sample_fmt == \"$(stream_field "$f" a:0 sample_fmt)\""
+	assert_json "$output" "$a.time_base == [1, 48000]"
+}
+
+@test "vt-probe of an audio-only file has no video stream" {
+	run --separate-stderr vt-probe "$(fixture aonly.m4a)"
+	assert_success
+	assert_json "$output" '[.streams[].codec_type] == ["audio"]'
+	assert_json "$output" '.streams[0].sample_rate == 48000 and .streams[0].channels == 2'
+}
+
+@test "vt-probe -k lists the same keyframe times as ffprobe" {
+	local f expected got
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe -k "$f"
+	assert_success
+	expected=$(keyframe_times "$f" | awk '{ printf "%.3f\n", $1 }')
+	got=$(jq -r '.streams[] | select(.codec_type == "video") | .keyframes[]' <<<"$output" |
+		awk '{ printf "%.3f\n", $1 }')
+	assert_equal "0.000 1.500 3.000 4.500" "$(paste -sd" " <<<"$expected")"
+	assert_equal "$expected" "$got"
+}
+
+@test "vt-probe --keyframes counts the packets ffprobe counts" {
+	local f
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe --keyframes "$f"
+	assert_success
+	assert_json "$output" "(.streams[] | select(.codec_type == \"video\") | .nb_read_packets) == $(packet_count "$f")"
+}
+
+@test "vt-probe without -k does not scan keyframes" {
+	run --separate-stderr vt-probe "$(fixture clip.mp4)"
+	assert_success
+	assert_json "$output" '[.streams[] | has("keyframes")] | any | not'
+}
+
+@test "vt-probe reports rotation 90 (clockwise) and a portrait display size for a rotated file" {
+	local f
+	f=$(fixture rot.mp4)
+	# ffprobe gives the display matrix angle counter-clockwise.
+	assert_equal -90 "$(rotation "$f")"
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	local v='(.streams[] | select(.codec_type == "video"))'
+	assert_json "$output" "$v.rotation == 90"
+	assert_json "$output" "$v.width == 320 and $v.height == 180"
+	assert_json "$output" "$v.display_width == 180 and $v.display_height == 320"
+}
+
+@test "vt-probe applies the sample aspect ratio to the display size" {
+	local f
+	f=$(fixture sar.mp4)
+	assert_equal "4:3" "$(stream_field "$f" v:0 sample_aspect_ratio)"
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	local v='(.streams[] | select(.codec_type == "video"))'
+	assert_near 1.333333 "$(jq "$v.sample_aspect_ratio" <<<"$output")" 0.0001 sample_aspect_ratio
+	assert_json "$output" "$v.display_height == 180"
+	assert_near 426.7 "$(jq "$v.display_width" <<<"$output")" 1 display_width
+}
+
+@test "vt-probe reports odd sizes and 10-bit formats as they are" {
+	run --separate-stderr vt-probe "$(fixture odd.mp4)"
+	assert_success
+	assert_json "$output" '.streams[0].width == 321 and .streams[0].height == 241'
+	assert_json "$output" '.streams[0].pix_fmt == "yuv444p"'
+	run --separate-stderr vt-probe "$(fixture ten.mkv)"
+	assert_success
+	assert_json "$output" '.streams[0].pix_fmt == "yuv420p10le"'
+	assert_json "$output" '.streams[0].bits_per_raw_sample == 10'
+}
+
+@test "vt-probe reads the codec of every fixture as ffprobe does" {
+	local name f
+	for name in hevc.mkv vp9.webm vp8.webm mp3.mkv; do
+		f=$(fixture "$name")
+		run --separate-stderr vt-probe "$f"
+		assert_success
+		assert_json "$output" "[.streams[].codec_name] == [$(
+			fprobe -show_entries stream=codec_name -of csv=p=0 "$f" | sed 's/.*/"&"/' | paste -sd,)]"
+		assert_json "$output" "[.streams[].codec_type] == [\"video\", \"audio\"]"
+	done
+}
+
+@test "vt-probe reads a manifest {\"input\": FILE} on stdin" {
+	local f
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe < <(jq -n --arg f "$f" '{input: $f, extra: [1, 2]}')
+	assert_success
+	assert_json "$output" ".format.filename == \"$f\""
+	assert_json "$output" '.streams | length == 2'
+}
+
+@test "vt-probe reads a manifest {\"source\": FILE} on stdin" {
+	local f
+	f=$(fixture aonly.m4a)
+	run --separate-stderr vt-probe < <(jq -n --arg f "$f" '{source: $f}')
+	assert_success
+	assert_json "$output" ".format.filename == \"$f\""
+}
+
+@test "vt-probe with a manifest that is not JSON exits 65" {
+	run --separate-stderr vt-probe <<<'{"input": '
+	assert_failure 65
+	assert_one_error vt-probe
+	assert_equal "" "$output"
+}
+
+@test "vt-probe with a manifest without input exits 65" {
+	run --separate-stderr vt-probe <<<'{"output": "x.mp4"}'
+	assert_failure 65
+	assert_one_error vt-probe
+}
+
+@test "vt-probe of a missing file exits 66 with one line on stderr" {
+	run --separate-stderr vt-probe no-such-file.mp4
+	assert_failure 66
+	assert_one_error vt-probe
+	assert_match "no-such-file.mp4" "$stderr"
+	assert_equal "" "$output"
+}
+
+@test "vt-probe of a zero-byte file exits 65" {
+	run --separate-stderr vt-probe "$(fixture zero.mp4)"
+	assert_failure 65
+	assert_one_error vt-probe
+	assert_equal "" "$output"
+}
+
+@test "vt-probe of a text file exits 65" {
+	run --separate-stderr vt-probe "$(fixture text.mp4)"
+	assert_failure 65
+	assert_one_error vt-probe
+	assert_equal "" "$output"
+}
+
+@test "vt-probe of a truncated file exits 65" {
+	run --separate-stderr vt-probe "$(fixture trunc.mp4)"
+	assert_failure 65
+	assert_one_error vt-probe
+	assert_equal "" "$output"
+}

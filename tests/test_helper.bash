@@ -742,3 +742,21 @@ min_frame_psnr() {
 		if (min == "" || v < min) min = v } } END { print min }' "$stats"
 	rm -f "$stats"
 }
+
+# assert_version TOOL: --version prints "TOOL (vt) X.Y.Z" and exits 0.
+assert_version() {
+	run --separate-stderr "$1" --version
+	assert_success
+	assert_match "^$1 \\(vt\\) [0-9]+\\.[0-9]+\\.[0-9]+\$" "$output"
+}
+
+# assert_bad_option TOOL [ARGS...]: an unknown option exits 64, prints
+# nothing on stdout and the usage on stderr.
+assert_bad_option() {
+	local tool=$1
+	shift
+	run --separate-stderr "$tool" --bogus "$@"
+	assert_failure 64
+	assert_equal "" "$output"
+	assert_match "usage: $tool" "$stderr"
+}

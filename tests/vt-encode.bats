@@ -62,16 +62,11 @@ rung_path() {
 }
 
 @test "vt-encode --version prints 'vt-encode (vt) VERSION'" {
-	run --separate-stderr vt-encode --version
-	assert_success
-	assert_match '^vt-encode \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+	assert_version vt-encode
 }
 
 @test "vt-encode with a bad option exits 64 with usage on stderr" {
-	run --separate-stderr vt-encode --bogus -d enc <"$S/chunks.json"
-	assert_failure 64
-	assert_equal "" "$output"
-	assert_match 'usage: vt-encode' "$stderr"
+	assert_bad_option vt-encode -d enc <"$S/chunks.json"
 }
 
 @test "vt-encode without -d is a usage error" {

@@ -50,16 +50,11 @@ packaged() {
 }
 
 @test "vt-hls --version prints 'vt-hls (vt) VERSION'" {
-	run --separate-stderr vt-hls --version
-	assert_success
-	assert_match '^vt-hls \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+	assert_version vt-hls
 }
 
 @test "vt-hls with a bad option exits 64 with usage on stderr" {
-	run --separate-stderr vt-hls --bogus -d out <"$S/enc.jsonl"
-	assert_failure 64
-	assert_equal "" "$output"
-	assert_match 'usage: vt-hls' "$stderr"
+	assert_bad_option vt-hls -d out <"$S/enc.jsonl"
 }
 
 @test "vt-hls with an unknown format exits 64" {

@@ -16,16 +16,11 @@ setup_file() {
 }
 
 @test "vt-probe --version prints 'vt-probe (vt) VERSION'" {
-	run --separate-stderr vt-probe --version
-	assert_success
-	assert_match '^vt-probe \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+	assert_version vt-probe
 }
 
 @test "vt-probe with a bad option exits 64 with usage on stderr only" {
-	run --separate-stderr vt-probe --no-such-option "$(fixture clip.mp4)"
-	assert_failure 64
-	assert_equal "" "$output"
-	assert_match 'usage: vt-probe' "$stderr"
+	assert_bad_option vt-probe
 }
 
 @test "vt-probe with two files is a usage error" {

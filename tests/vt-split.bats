@@ -33,16 +33,11 @@ in_range() {
 }
 
 @test "vt-split --version prints 'vt-split (vt) VERSION'" {
-	run --separate-stderr vt-split --version
-	assert_success
-	assert_match '^vt-split \(vt\) [0-9]+\.[0-9]+\.[0-9]+$' "$output"
+	assert_version vt-split
 }
 
 @test "vt-split with a bad option exits 64 with usage on stderr" {
-	run --separate-stderr vt-split --bogus -d chunks "$(fixture clip.mp4)"
-	assert_failure 64
-	assert_equal "" "$output"
-	assert_match 'usage: vt-split' "$stderr"
+	assert_bad_option vt-split -d chunks "$(fixture clip.mp4)"
 }
 
 @test "vt-split without -d is a usage error" {

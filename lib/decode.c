@@ -3,7 +3,7 @@
 #include "decode.h"
 
 AVCodecContext *
-vt_open_decoder(const AVStream *st, const char *url)
+vt_open_decoder(const AVStream *st, const char *url, int threads)
 {
 	const AVCodec *dec = avcodec_find_decoder(st->codecpar->codec_id);
 	AVCodecContext *ctx;
@@ -15,7 +15,7 @@ vt_open_decoder(const AVStream *st, const char *url)
 	ctx = avcodec_alloc_context3(dec);
 	avcodec_parameters_to_context(ctx, st->codecpar);
 	ctx->pkt_timebase = st->time_base;
-	ctx->thread_count = 0;
+	ctx->thread_count = threads;
 	if ((err = avcodec_open2(ctx, dec, NULL)) < 0)
 		vt_die(VT_EX_DATAERR, "'%s': cannot open %s decoder: %s", url, dec->name,
 		    vt_averr(err));

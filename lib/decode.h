@@ -5,8 +5,9 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
-/* Open a decoder for st (threads chosen by libavcodec), or die. */
-AVCodecContext *vt_open_decoder(const AVStream *st, const char *url);
+/* Open a decoder for st with that many threads (0: libavcodec chooses),
+ * or die. */
+AVCodecContext *vt_open_decoder(const AVStream *st, const char *url, int threads);
 
 /* Read in until the end, decode stream idx with dec and hand every frame
  * to onframe (which owns the frame's references until it returns).

@@ -341,7 +341,10 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 			vt_die(VT_EX_SOFTWARE, "cannot start an encoder thread");
 		free(d);
 	}
-	j.dec = vt_open_decoder(in->streams[0], path);
+	/* Threads per codec instance, as for x264: the pipeline runs a job
+	 * per chunk and a thread per rung, so extra decoder threads only
+	 * add overhead there. */
+	j.dec = vt_open_decoder(in->streams[0], path, p->threads);
 	j.path = path;
 	j.start = start;
 	j.end = end;
@@ -515,7 +518,7 @@ vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
 	    in->streams[idx]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO)
 		vt_die(VT_EX_DATAERR, "'%s': stream %d is not audio", path, idx);
 	st = in->streams[idx];
-	dec = vt_open_decoder(st, path);
+	dec = vt_open_decoder(st, path, 0);
 	if (vt_source_from_json(&vs, json_object_get(m, "video")))
 		origin = av_rescale_q(vs.start_pts, vs.tb, VT_TB);
 	else

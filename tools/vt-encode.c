@@ -36,7 +36,7 @@ usage(int status)
 		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default 6)\n"
 		    "  -p, --params FILE    JSON encoding parameters; options override them\n"
 		    "  -P, --preset NAME    x264 preset (default medium)\n"
-		    "  -t, --threads N      x264 threads per rung, 0 = auto (default 0)\n"
+		    "  -t, --threads N      threads per rung encoder and chunk decoder, 0 = auto (default 0)\n"
 		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
 		    "      --audio          encode the source's audio, whole, to AAC\n"
 		    "      --plan           print the ladder and exit; reads vt-split or vt-probe output\n"

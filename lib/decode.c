@@ -22,12 +22,22 @@ vt_open_decoder(const AVStream *st, const char *url, int threads)
 	return ctx;
 }
 
+/* A damaged packet here and there is concealed and reported; a source
+ * where more than 1% of packets (and at least 10) fail is corrupt. */
+static void
+bad_packet(AVFormatContext *in, int err, int64_t *errors)
+{
+	if (++*errors <= 3)
+		vt_warn("'%s': decoding: %s; skipped", in->url, vt_averr(err));
+}
+
 void
 vt_decode_all(AVFormatContext *in, int idx, AVCodecContext *dec,
     void (*onframe)(void *arg, AVFrame *f), void *arg)
 {
 	AVPacket *pkt = av_packet_alloc();
 	AVFrame *f = av_frame_alloc();
+	int64_t packets = 0, errors = 0;
 	int err;
 
 	for (;;) {
@@ -38,11 +48,19 @@ vt_decode_all(AVFormatContext *in, int idx, AVCodecContext *dec,
 			av_packet_unref(pkt);
 			continue;
 		}
+		packets += err >= 0;
 		if ((err = avcodec_send_packet(dec, err >= 0 ? pkt : NULL)) < 0 &&
 		    err != AVERROR_EOF)
-			vt_warn("'%s': decoding: %s", in->url, vt_averr(err));
+			bad_packet(in, err, &errors);
 		av_packet_unref(pkt);
-		while ((err = avcodec_receive_frame(dec, f)) >= 0) {
+		for (;;) {
+			err = avcodec_receive_frame(dec, f);
+			if (err == AVERROR_INVALIDDATA) {
+				bad_packet(in, err, &errors);
+				continue;
+			}
+			if (err < 0)
+				break;
 			onframe(arg, f);
 			av_frame_unref(f);
 		}
@@ -51,6 +69,11 @@ vt_decode_all(AVFormatContext *in, int idx, AVCodecContext *dec,
 		if (err != AVERROR(EAGAIN))
 			vt_die(VT_EX_DATAERR, "'%s': decoding: %s", in->url, vt_averr(err));
 	}
+	if (errors > 10 && errors * 100 > packets)
+		vt_die(VT_EX_DATAERR, "'%s' is corrupt: %lld of %lld packets would not decode",
+		    in->url, (long long)errors, (long long)packets);
+	if (errors > 3)
+		vt_warn("'%s': %lld damaged packets skipped in all", in->url, (long long)errors);
 	av_packet_free(&pkt);
 	av_frame_free(&f);
 }

@@ -11,7 +11,8 @@ AVCodecContext *vt_open_decoder(const AVStream *st, const char *url, int threads
 
 /* Read in until the end, decode stream idx with dec and hand every frame
  * to onframe (which owns the frame's references until it returns).
- * Corrupt packets are warned about and skipped; read errors die. */
+ * A damaged packet is warned about and skipped; more than 1% of them (and
+ * at least 10) dies with VT_EX_DATAERR, as do read errors. */
 void vt_decode_all(AVFormatContext *in, int idx, AVCodecContext *dec,
     void (*onframe)(void *arg, AVFrame *f), void *arg);
 

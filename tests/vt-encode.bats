@@ -331,3 +331,18 @@ rung_path() {
 	assert_one_error vt-encode
 	[ -z "$(find . -name '*.ts')" ] || flunk "output written for a missing chunk"
 }
+
+@test "vt-encode --audio fails with 65 on a source whose packets mostly will not decode" {
+	local n
+	cp "$(fixture aonly.m4a)" bad.m4a
+	n=$(stat -c %s bad.m4a)
+	# 0xff over the middle 40% of the file: the packets stay, their data is garbage
+	tr '\0' '\377' </dev/zero | head -c $((n * 4 / 10)) |
+		dd of=bad.m4a bs=1 seek=$((n * 4 / 10)) conv=notrunc status=none
+	vt-split -d chunks bad.m4a >chunks.json
+	run --separate-stderr vt-encode --audio -d enc <chunks.json
+	assert_failure 65
+	assert_equal "" "$output"
+	assert_match "vt-encode: '.*bad.m4a' is corrupt: [0-9]+ of [0-9]+ packets would not decode" "$stderr"
+	[ ! -e enc/audio.ts ] || flunk "enc/audio.ts left behind"
+}

@@ -6,7 +6,7 @@
   source: {
     format: $s.format.format_name,
     duration: $s.format.duration,
-    streams: [$s.streams[] | del(.keyframes)]
+    streams: $s.streams
   },
   master: "master.m3u8",
   renditions: $h.renditions,

@@ -86,7 +86,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(VT_BIN)/vt-probe -k $(call sq,$(SRC)) > $@+
+	$(VT_BIN)/vt-probe $(call sq,$(SRC)) > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json

@@ -52,11 +52,13 @@ TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls)
 
 ifndef VT_INNER
 # The DAG runs in a sub-make; if it fails, job.json still gets written,
-# saying which stage failed and why.
+# saying which stage failed and why. The terminal shows the tools' own
+# one-line errors; make's echo of the failure stays in .work/make.log.
+MAKE_NOISE := ^make(\[[0-9]+\])?: \*\*\* \[|/vod\.mk:[0-9]+: .*/chunks\.mk: No such file or directory$$
 job:
 	@mkdir -p $(W)
 	@{ $(MAKE) --no-print-directory -f $(call sq,$(firstword $(MAKEFILE_LIST))) VT_INNER=1 \
-	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log+ >&2; } 9>&1 \
+	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log+ | { grep -v -E "$(MAKE_NOISE)" || :; } >&2; } 9>&1 \
 	  && rm -f $(W)/make.log+ \
 	  || { mv $(W)/make.log+ $(W)/make.log; $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log; }
 else

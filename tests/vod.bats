@@ -374,3 +374,13 @@ source_ok() {
 		done
 	done
 }
+
+@test "vod: BITRATES sets a rung's bit rate" {
+	local lo hi
+	vod "$(fixture clip.mp4)" "$PWD/lo" RES=180p AUDIO_BITRATE=64k -j2 >/dev/null
+	vod "$(fixture clip.mp4)" "$PWD/hi" RES=180p AUDIO_BITRATE=64k BITRATES=180p=1200k -j2 >/dev/null
+	lo=$(jq '.renditions[0].average_bandwidth' lo/job.json)
+	hi=$(jq '.renditions[0].average_bandwidth' hi/job.json)
+	[ "$hi" -gt $((2 * lo)) ] || flunk "180p at 1200k: $hi b/s, at the default: $lo b/s"
+	assert_json hi/job.json '.request.bitrates == {"180p": "1200k"}'
+}

@@ -101,16 +101,6 @@ vt_tmp_commit(char *tmp, const char *path)
 }
 
 void
-vt_tmp_discard(char *tmp)
-{
-	if (!tmp)
-		return;
-	unlink(tmp);
-	untrack(tmp);
-	free(tmp);
-}
-
-void
 vt_write_file(const char *path, const char *buf, size_t len)
 {
 	char *tmp;
@@ -178,18 +168,3 @@ vt_safe_name(const char *s)
 	return n <= 64;
 }
 
-char *
-vt_relpath(const char *dir, const char *target)
-{
-	char *d = realpath(dir, NULL), *t = realpath(target, NULL), *r = NULL;
-	size_t n;
-
-	if (d && t) {
-		n = strlen(d);
-		if (!strncmp(d, t, n) && t[n] == '/')
-			r = vt_strdup(t + n + 1);
-	}
-	free(d);
-	free(t);
-	return r;
-}

@@ -71,18 +71,6 @@ vt_json_print(json_t *v)
 	json_decref(v);
 }
 
-void
-vt_json_save(const char *path, json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-
-	if (!s)
-		vt_die(VT_EX_SOFTWARE, "cannot encode JSON for '%s'", path);
-	vt_write_file(path, s, strlen(s));
-	free(s);
-	json_decref(v);
-}
-
 static json_t *
 get(const json_t *o, const char *key)
 {

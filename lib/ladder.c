@@ -96,21 +96,28 @@ vt_check_preset(const char *name)
 	vt_die(VT_EX_USAGE, "unknown preset '%s' (want ultrafast..placebo)", name);
 }
 
-int
-vt_source_from_json(struct vt_source *s, const json_t *v)
+/* Size and rotation, named alike in both manifests, checked. */
+static void
+read_common(struct vt_source *s, const json_t *v)
 {
-	if (!json_is_object(v))
-		return 0;
 	memset(s, 0, sizeof(*s));
 	s->width = (int)vt_json_need_int(v, "width");
 	s->height = (int)vt_json_need_int(v, "height");
 	if (s->width <= 0 || s->height <= 0 || s->width > 16384 || s->height > 16384)
 		vt_die(VT_EX_DATAERR, "manifest: bad video size %dx%d", s->width, s->height);
-	if (!vt_json_rational(v, "sample_aspect_ratio", &s->sar.num, &s->sar.den) || !s->sar.num)
-		s->sar = (AVRational){ 1, 1 };
 	s->rotation = (int)vt_json_int(v, "rotation", 0);
 	if (s->rotation % 90 || s->rotation < 0 || s->rotation >= 360)
 		vt_die(VT_EX_DATAERR, "manifest: bad rotation %d", s->rotation);
+}
+
+int
+vt_source_from_json(struct vt_source *s, const json_t *v)
+{
+	if (!json_is_object(v))
+		return 0;
+	read_common(s, v);
+	if (!vt_json_rational(v, "sample_aspect_ratio", &s->sar.num, &s->sar.den) || !s->sar.num)
+		s->sar = (AVRational){ 1, 1 };
 	if (!vt_json_rational(v, "frame_rate", &s->fps.num, &s->fps.den) || !s->fps.num)
 		s->fps = (AVRational){ 25, 1 };
 	if (!vt_json_rational(v, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)
@@ -132,16 +139,9 @@ vt_source_from_manifest(struct vt_source *s, const json_t *m)
 		if (strcmp(vt_json_str(st, "codec_type", ""), "video") ||
 		    json_is_true(json_object_get(st, "attached_pic")))
 			continue;
-		memset(s, 0, sizeof(*s));
-		s->width = (int)vt_json_need_int(st, "width");
-		s->height = (int)vt_json_need_int(st, "height");
-		if (s->width <= 0 || s->height <= 0 || s->width > 16384 || s->height > 16384)
-			vt_die(VT_EX_DATAERR, "manifest: bad video size %dx%d", s->width, s->height);
+		read_common(s, st);
 		sar = vt_json_num(st, "sample_aspect_ratio", 1);
 		s->sar = sar > 0 ? av_d2q(sar, 1000) : (AVRational){ 1, 1 };
-		s->rotation = (int)vt_json_int(st, "rotation", 0);
-		if (s->rotation % 90 || s->rotation < 0 || s->rotation >= 360)
-			vt_die(VT_EX_DATAERR, "manifest: bad rotation %d", s->rotation);
 		if (!vt_json_rational(st, "frame_rate_q", &s->fps.num, &s->fps.den) || !s->fps.num)
 			s->fps = (AVRational){ 25, 1 };
 		if (!vt_json_rational(st, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)

@@ -109,7 +109,7 @@ qnum(AVRational q)
 }
 
 json_t *
-vt_stream_json(const AVFormatContext *fmt, const AVStream *st)
+vt_stream_json(const AVStream *st)
 {
 	const AVCodecParameters *par = st->codecpar;
 	const AVCodecDescriptor *desc = avcodec_descriptor_get(par->codec_id);
@@ -118,7 +118,6 @@ vt_stream_json(const AVFormatContext *fmt, const AVStream *st)
 	char layout[128];
 	int w, h;
 
-	(void)fmt;
 	json_object_set_new(s, "index", json_integer(st->index));
 	json_object_set_new(s, "codec_type",
 	    json_string(av_get_media_type_string(par->codec_type) ?
@@ -217,7 +216,7 @@ vt_probe(AVFormatContext *fmt, int keyframes)
 		json_object_set_new(f, "bit_rate", json_integer(fmt->bit_rate));
 	json_object_set_new(f, "nb_streams", json_integer(fmt->nb_streams));
 	for (i = 0; i < fmt->nb_streams; i++)
-		json_array_append_new(streams, vt_stream_json(fmt, fmt->streams[i]));
+		json_array_append_new(streams, vt_stream_json(fmt->streams[i]));
 	if (keyframes)
 		scan_keyframes(fmt, streams);
 	return json_pack("{s:o,s:o}", "format", f, "streams", streams);

@@ -25,7 +25,7 @@ void vt_display_size(const AVStream *st, int *w, int *h);
 AVRational vt_frame_rate(const AVStream *st);
 
 /* Facts about one stream, with ffprobe's field names and real numbers. */
-json_t *vt_stream_json(const AVFormatContext *fmt, const AVStream *st);
+json_t *vt_stream_json(const AVStream *st);
 
 /* The whole probe document: {"format": {...}, "streams": [...]}. With
  * keyframes, packets are scanned for each video stream's keyframe times. */

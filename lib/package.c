@@ -30,7 +30,6 @@ struct rendition {
 struct cutter {
 	struct rendition *r;
 	struct vt_segwriter *w;
-	const char *dir;
 	enum vt_segfmt fmt;
 	const struct vt_grid *grid;
 	int64_t max_cell, cell;
@@ -153,7 +152,7 @@ static void
 cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *dir,
     enum vt_segfmt fmt, const struct vt_grid *grid, int64_t max_cell)
 {
-	struct cutter c = { .r = r, .dir = dir, .fmt = fmt, .grid = grid,
+	struct cutter c = { .r = r, .fmt = fmt, .grid = grid,
 	    .max_cell = max_cell, .last_dts = AV_NOPTS_VALUE, .max_pts = INT64_MIN,
 	    .prev_max_pts = INT64_MIN };
 	AVPacket *pkt = av_packet_alloc();
@@ -225,7 +224,7 @@ remove_stale(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 		const char *name = e->d_name;
 		int keep = 0;
 
-		if (!strcmp(name, "init.mp4")) {
+		if (!strcmp(name, VT_SEG_INIT)) {
 			keep = fmt == VT_SEG_FMP4;
 		} else if (!strncmp(name, "seg_", 4) && (n = strlen(name)) > 4 &&
 		    (!strcmp(name + n - 3, ".ts") || !strcmp(name + n - 4, ".m4s"))) {
@@ -251,7 +250,7 @@ write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 	char *path = vt_path_join(dir, "index.m3u8");
 
 	pl.target = vt_playlist_target(r->segs, r->nsegs);
-	pl.map_uri = fmt == VT_SEG_FMP4 ? "init.mp4" : NULL;
+	pl.map_uri = fmt == VT_SEG_FMP4 ? VT_SEG_INIT : NULL;
 	pl.vod = pl.ended = 1;
 	pl.segs = r->segs;
 	pl.nsegs = r->nsegs;

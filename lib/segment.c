@@ -27,12 +27,6 @@ vt_seg_ext(enum vt_segfmt fmt)
 	return fmt == VT_SEG_TS ? "ts" : "m4s";
 }
 
-const char *
-vt_seg_init_name(const struct vt_segwriter *w)
-{
-	return w->fmt == VT_SEG_FMP4 ? "init.mp4" : NULL;
-}
-
 /* fMP4: the muxer writes through this callback into whichever segment
  * file is open; between segments nothing may be written. */
 static int
@@ -128,7 +122,7 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par)
 	/* Our timestamps are positive already; without this the muxer would
 	 * shift each rendition to start at zero, each by its own amount. */
 	w->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
-	file_begin(w, "init.mp4");
+	file_begin(w, VT_SEG_INIT);
 	if ((err = avformat_write_header(w->oc, &opt)) < 0)
 		vt_die(VT_EX_SOFTWARE, "cannot start fMP4 in '%s': %s", dir, vt_averr(err));
 	av_dict_free(&opt);

@@ -9,14 +9,15 @@
 
 enum vt_segfmt { VT_SEG_TS, VT_SEG_FMP4 };
 
+/* The fMP4 init segment's file name, beside the media segments. */
+#define VT_SEG_INIT "init.mp4"
+
 struct vt_segwriter;
 
 /* Start writing segments of one stream into dir. par describes the
  * stream; timestamps given to vt_seg_write are in VT_TB (1/90000). */
 struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
     const AVCodecParameters *par);
-/* Name of the init segment ("init.mp4"), or NULL for TS. */
-const char *vt_seg_init_name(const struct vt_segwriter *w);
 /* Begin segment file name (a bare file name inside dir); the previous one,
  * if any, must have been ended. */
 void vt_seg_begin(struct vt_segwriter *w, const char *name);

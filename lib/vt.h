@@ -71,8 +71,6 @@ json_t *vt_json_read_all(FILE *f, const char *what);
 json_t *vt_json_load_file(const char *path);
 /* Write a value as one line to stdout and flush it. Steals the reference. */
 void vt_json_print(json_t *v);
-/* Write a value to path atomically, pretty-printed. Steals the reference. */
-void vt_json_save(const char *path, json_t *v);
 
 /* Typed accessors; a present key of the wrong type dies with VT_EX_DATAERR. */
 const char *vt_json_str(const json_t *o, const char *key, const char *def);
@@ -87,11 +85,10 @@ long long vt_json_need_int(const json_t *o, const char *key);
 
 /* Atomic output files. vt_tmp_open() creates a temp file beside path
  * (".name.XXXXXX" in the same folder) and returns its name; vt_tmp_commit()
- * renames it onto path. Temp files still open at exit are removed, so an
+ * renames it onto path. Temp files not committed by exit are removed, so an
  * error or signal never leaves a partial file under a final name. */
 char *vt_tmp_open(const char *path, int *fd);
 void vt_tmp_commit(char *tmp, const char *path);
-void vt_tmp_discard(char *tmp);
 
 /* Write a whole buffer to path atomically. */
 void vt_write_file(const char *path, const char *buf, size_t len);
@@ -103,8 +100,5 @@ char *vt_path_join(const char *dir, const char *name);
  * with '.', at most 64 bytes. Names from input must pass this before they
  * become file names. */
 int vt_safe_name(const char *s);
-/* Return the path of target relative to the folder dir when target lies
- * inside it (used for playlist URIs); otherwise NULL. */
-char *vt_relpath(const char *dir, const char *target);
 
 #endif

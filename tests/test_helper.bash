@@ -17,10 +17,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 VT_FIXTURES=${VT_FIXTURES:-$BATS_RUN_TMPDIR/fixtures}
 export VT_FIXTURES
 
-setup() {
+# vt_test_setup: each test in a fresh folder with its own HOME; S is the
+# folder the test file's setup_file shares. A file that needs more in its
+# setup() calls this first.
+vt_test_setup() {
 	cd "$BATS_TEST_TMPDIR" || return
 	export HOME=$BATS_TEST_TMPDIR/home
 	mkdir -p "$HOME"
+	S=$BATS_FILE_TMPDIR
+}
+
+setup() {
+	vt_test_setup
 }
 
 # --- assertions (after rbenv's test/test_helper.bash) -----------------------

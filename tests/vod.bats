@@ -51,12 +51,6 @@ setup_file() {
 	wait || :
 }
 
-setup() {
-	cd "$BATS_TEST_TMPDIR" || return
-	export HOME=$BATS_TEST_TMPDIR/home
-	mkdir -p "$HOME"
-	S=$BATS_FILE_TMPDIR
-}
 
 # built NAME: that pipeline run succeeded; OUT is its folder.
 built() {

@@ -17,10 +17,7 @@ setup_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return
-	export HOME=$BATS_TEST_TMPDIR/home
-	mkdir -p "$HOME"
-	S=$BATS_FILE_TMPDIR
+	vt_test_setup || return
 	N=$(jq '.chunks | length' "$S/chunks.json" 2>/dev/null)
 }
 

@@ -25,10 +25,7 @@ setup_file() {
 }
 
 setup() {
-	cd "$BATS_TEST_TMPDIR" || return
-	export HOME=$BATS_TEST_TMPDIR/home
-	mkdir -p "$HOME"
-	S=$BATS_FILE_TMPDIR
+	vt_test_setup || return
 	SRC=$(fixture clip.mp4)
 }
 

@@ -14,7 +14,7 @@ VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 SANFLAGS   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 TOP    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
-TOOLS   = vt-probe vt-split vt-encode vt-hls
+TOOLS   = $(patsubst $(TOP)/tools/%.c,%,$(wildcard $(TOP)/tools/vt-*.c))
 LIBSRC  = $(wildcard $(TOP)/lib/*.c)
 LIBHDR  = $(wildcard $(TOP)/lib/*.h)
 MANS    = $(wildcard $(TOP)/man/*.1)

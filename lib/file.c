@@ -25,28 +25,55 @@ cleanup(void)
 			unlink(tmps[i]);
 }
 
+static volatile sig_atomic_t *stopflag;
+
 static void
 onsignal(int sig)
 {
+	/* The first SIGINT or SIGTERM asks a graceful tool to stop; a
+	 * second one, or any other signal, ends it at once. */
+	if (stopflag && !*stopflag && (sig == SIGINT || sig == SIGTERM)) {
+		*stopflag = sig;
+		return;
+	}
 	cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
 static void
-track(char *tmp)
+install(void)
 {
 	static int installed;
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	struct sigaction sa = { .sa_handler = onsignal };
+	size_t i;
+
+	if (installed)
+		return;
+	atexit(cleanup);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	installed = 1;
+}
+
+void
+vt_graceful(volatile sig_atomic_t *flag)
+{
+	pthread_mutex_lock(&tmplock);
+	stopflag = flag;
+	install();
+	pthread_mutex_unlock(&tmplock);
+}
+
+static void
+track(char *tmp)
+{
 	size_t i;
 
 	pthread_mutex_lock(&tmplock);
-	if (!installed) {
-		atexit(cleanup);
-		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-			signal(sigs[i], onsignal);
-		installed = 1;
-	}
+	install();
 	for (i = 0; i < MAXTMP; i++)
 		if (!tmps[i]) {
 			tmps[i] = tmp;

@@ -184,7 +184,7 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 					r->channels = par->ch_layout.nb_channels;
 					r->sample_rate = par->sample_rate;
 				}
-				c.w = vt_seg_open(dir, fmt, par);
+				c.w = vt_seg_open(dir, fmt, par, NULL);
 				avcodec_parameters_free(&par);
 			}
 			cut_packet(&c, pkt);

@@ -59,22 +59,24 @@ vt_playlist_target(const struct vt_segment *segs, size_t n)
 static void
 datetime(struct buf *b, double t)
 {
-	time_t s = (time_t)t;
-	struct tm tm;
 	char d[32];
 
-	gmtime_r(&s, &tm);
-	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
-	bprintf(b, "#EXT-X-PROGRAM-DATE-TIME:%s.%03dZ\n", d, (int)((t - s) * 1000));
+	vt_iso8601(d, sizeof(d), t);
+	bprintf(b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", d);
 }
 
 void
 vt_playlist_write(const char *path, const struct vt_playlist *pl)
 {
 	struct buf b = { 0 };
+	const char *map = NULL;
 	size_t i;
+	int v = pl->map_uri ? 6 : 3;
 
-	bprintf(&b, "#EXTM3U\n#EXT-X-VERSION:%d\n", pl->map_uri ? 6 : 3);
+	for (i = 0; i < pl->nsegs; i++)
+		if (pl->segs[i].map)
+			v = 6;
+	bprintf(&b, "#EXTM3U\n#EXT-X-VERSION:%d\n", v);
 	bprintf(&b, "#EXT-X-TARGETDURATION:%d\n", pl->target);
 	bprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%lld\n", (long long)pl->media_sequence);
 	if (pl->discontinuity_sequence)
@@ -82,14 +84,18 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 		    (long long)pl->discontinuity_sequence);
 	if (pl->vod)
 		bprintf(&b, "#EXT-X-PLAYLIST-TYPE:VOD\n");
+	if (pl->hold_back > 0)
+		bprintf(&b, "#EXT-X-SERVER-CONTROL:HOLD-BACK=%.3f\n", pl->hold_back);
 	bprintf(&b, "#EXT-X-INDEPENDENT-SEGMENTS\n");
-	if (pl->map_uri)
-		bprintf(&b, "#EXT-X-MAP:URI=\"%s\"\n", checked(pl->map_uri));
 	for (i = 0; i < pl->nsegs; i++) {
 		const struct vt_segment *s = &pl->segs[i];
+		const char *m = s->map ? s->map : pl->map_uri;
 
 		if (s->discontinuity)
 			bprintf(&b, "#EXT-X-DISCONTINUITY\n");
+		if (m && (!map || strcmp(m, map)))
+			bprintf(&b, "#EXT-X-MAP:URI=\"%s\"\n", checked(m));
+		map = m;
 		if (s->wallclock > 0)
 			datetime(&b, s->wallclock);
 		bprintf(&b, "#EXTINF:%.6f,\n%s\n", s->duration, checked(s->uri));
@@ -100,9 +106,8 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 	free(b.s);
 }
 
-void
-vt_master_write(const char *path, const struct vt_variant *v, size_t n,
-    const struct vt_audio_rendition *a)
+char *
+vt_master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a)
 {
 	struct buf b = { 0 };
 	size_t i;
@@ -123,6 +128,15 @@ vt_master_write(const char *path, const struct vt_variant *v, size_t n,
 			bprintf(&b, ",AUDIO=\"%s\"", checked(v[i].audio_group));
 		bprintf(&b, "\n%s\n", checked(v[i].uri));
 	}
-	vt_write_file(path, b.s, b.len);
-	free(b.s);
+	return b.s;
+}
+
+void
+vt_master_write(const char *path, const struct vt_variant *v, size_t n,
+    const struct vt_audio_rendition *a)
+{
+	char *s = vt_master_text(v, n, a);
+
+	vt_write_file(path, s, strlen(s));
+	free(s);
 }

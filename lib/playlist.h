@@ -13,6 +13,7 @@ struct vt_segment {
 	int64_t start;		/* first presentation time, 1/90000 s */
 	int discontinuity;	/* EXT-X-DISCONTINUITY before it */
 	double wallclock;	/* EXT-X-PROGRAM-DATE-TIME, Unix seconds; 0 = none */
+	const char *map;	/* its EXT-X-MAP (fMP4), if not the playlist's */
 };
 
 struct vt_playlist {
@@ -21,6 +22,7 @@ struct vt_playlist {
 	int64_t discontinuity_sequence;
 	const char *map_uri;	/* EXT-X-MAP, for fMP4 */
 	int vod;		/* EXT-X-PLAYLIST-TYPE:VOD */
+	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK, seconds; 0 = none */
 	int ended;		/* EXT-X-ENDLIST */
 	struct vt_segment *segs;
 	size_t nsegs;
@@ -44,6 +46,9 @@ struct vt_audio_rendition {
 int vt_playlist_target(const struct vt_segment *segs, size_t n);
 void vt_playlist_write(const char *path, const struct vt_playlist *pl);
 void vt_master_write(const char *path, const struct vt_variant *v, size_t n,
+    const struct vt_audio_rendition *audio);
+/* The master playlist's text (malloc'ed), as vt_master_write writes it. */
+char *vt_master_text(const struct vt_variant *v, size_t n,
     const struct vt_audio_rendition *audio);
 
 #endif

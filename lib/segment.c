@@ -91,7 +91,8 @@ new_muxer(struct vt_segwriter *w, const char *format)
 }
 
 struct vt_segwriter *
-vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par)
+vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
+    const char *init)
 {
 	struct vt_segwriter *w = vt_calloc(1, sizeof(*w));
 	AVDictionary *opt = NULL;
@@ -122,7 +123,7 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par)
 	/* Our timestamps are positive already; without this the muxer would
 	 * shift each rendition to start at zero, each by its own amount. */
 	w->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
-	file_begin(w, VT_SEG_INIT);
+	file_begin(w, init ? init : VT_SEG_INIT);
 	if ((err = avformat_write_header(w->oc, &opt)) < 0)
 		vt_die(VT_EX_SOFTWARE, "cannot start fMP4 in '%s': %s", dir, vt_averr(err));
 	av_dict_free(&opt);

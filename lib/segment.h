@@ -15,9 +15,11 @@ enum vt_segfmt { VT_SEG_TS, VT_SEG_FMP4 };
 struct vt_segwriter;
 
 /* Start writing segments of one stream into dir. par describes the
- * stream; timestamps given to vt_seg_write are in VT_TB (1/90000). */
+ * stream; timestamps given to vt_seg_write are in VT_TB (1/90000). For
+ * fMP4 the init segment is written at once, as dir/init (NULL: the
+ * default name). */
 struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
-    const AVCodecParameters *par);
+    const AVCodecParameters *par, const char *init);
 /* Begin segment file name (a bare file name inside dir); the previous one,
  * if any, must have been ended. */
 void vt_seg_begin(struct vt_segwriter *w, const char *name);

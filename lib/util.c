@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include <libavutil/error.h>
@@ -217,4 +218,49 @@ vt_finish(int status)
 		return VT_EX_IOERR;
 	}
 	return status;
+}
+
+double
+vt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double
+vt_wallclock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void
+vt_iso8601(char *buf, size_t n, double t)
+{
+	time_t s = (time_t)t;
+	int ms = (int)((t - s) * 1000);
+	struct tm tm;
+	char d[24];
+
+	gmtime_r(&s, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03dZ", d, ms);
+}
+
+double
+vt_parse_iso8601(const char *s)
+{
+	struct tm tm = { 0 };
+	int ms = 0, k = 0;
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &k) != 7 || s[k])
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (double)timegm(&tm) + ms / 1000.0;
 }

@@ -17,6 +17,7 @@ struct rung {
 	AVCodecContext *enc;
 	AVFilterContext *sink;
 	int64_t last_cell, frame_dur;
+	double busy;		/* seconds spent encoding */
 	struct vt_frameq q;
 	pthread_t thread;
 };
@@ -108,10 +109,13 @@ worker(void *arg)
 	AVFrame *f;
 
 	while ((f = vt_frameq_pop(&o->q))) {
+		double t = vt_now();
+
 		if (!o->enc)
 			open_encoder(o, f);
 		encode(o, f);
 		av_frame_free(&f);
+		o->busy += vt_now() - t;
 	}
 	if (o->enc) {
 		encode(o, NULL);
@@ -264,6 +268,12 @@ vt_venc_backlog(struct vt_venc *e)
 	return max;
 }
 
+double
+vt_venc_busy(const struct vt_venc *e, int i)
+{
+	return e->rungs[i].busy;
+}
+
 int
 vt_venc_queue_size(const struct vt_venc *e)
 {
@@ -271,7 +281,7 @@ vt_venc_queue_size(const struct vt_venc *e)
 }
 
 void
-vt_venc_finish(struct vt_venc *e)
+vt_venc_flush(struct vt_venc *e)
 {
 	int i;
 
@@ -281,7 +291,19 @@ vt_venc_finish(struct vt_venc *e)
 		pthread_join(e->rungs[i].thread, NULL);
 		vt_frameq_destroy(&e->rungs[i].q);
 	}
+}
+
+void
+vt_venc_free(struct vt_venc *e)
+{
 	av_frame_free(&e->tmp);
 	free(e->rungs);
 	free(e);
+}
+
+void
+vt_venc_finish(struct vt_venc *e)
+{
+	vt_venc_flush(e);
+	vt_venc_free(e);
 }

@@ -37,7 +37,13 @@ void vt_venc_push(struct vt_venc *e, AVFrame *f);
  * rather than wait when this reaches the queue size. */
 int vt_venc_backlog(struct vt_venc *e);
 int vt_venc_queue_size(const struct vt_venc *e);
-/* Flush every rung, wait for its thread and free everything. */
+/* Seconds rung i's encoder has worked so far; call it from that rung's
+ * packet callback. */
+double vt_venc_busy(const struct vt_venc *e, int i);
+/* Flush every rung and wait for its thread; then free everything.
+ * vt_venc_finish does both. */
+void vt_venc_flush(struct vt_venc *e);
+void vt_venc_free(struct vt_venc *e);
 void vt_venc_finish(struct vt_venc *e);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef VT_H
 #define VT_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +32,14 @@ extern const char *vt_progname;
  * $VT_LOGLEVEL (default: fatal only, so that a failure is reported once,
  * by us). */
 void vt_init(char *argv[]);
+
+/* Seconds on the monotonic clock, and Unix time as a real number. */
+double vt_now(void);
+double vt_wallclock(void);
+/* Unix time t as "2026-11-24T04:24:10.123Z" in buf; and back (-1 if s is
+ * not such a time). */
+void vt_iso8601(char *buf, size_t n, double t);
+double vt_parse_iso8601(const char *s);
 
 /* Print "prog: message" to stderr; vt_die exits with status. */
 void vt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -89,6 +98,9 @@ long long vt_json_need_int(const json_t *o, const char *key);
  * error or signal never leaves a partial file under a final name. */
 char *vt_tmp_open(const char *path, int *fd);
 void vt_tmp_commit(char *tmp, const char *path);
+/* Let the first SIGINT or SIGTERM set *flag to the signal's number
+ * instead of ending the program, for tools that stop cleanly. */
+void vt_graceful(volatile sig_atomic_t *flag);
 
 /* Write a whole buffer to path atomically. */
 void vt_write_file(const char *path, const char *buf, size_t len);

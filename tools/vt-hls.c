@@ -4,11 +4,15 @@
 #include <string.h>
 
 #include "vt.h"
+#include "livehls.h"
 #include "package.h"
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "live", no_argument, NULL, 'L' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "record", no_argument, NULL, 'R' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -17,14 +21,21 @@ static const struct option longopts[] = {
 static void
 usage(int status)
 {
-	fprintf(status ? stderr : stdout, "usage: %s [-f fmp4|ts] -d dir < encoded.jsonl\n",
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f, "usage: %s [-f fmp4|ts] -d dir < encoded.jsonl\n", vt_progname);
+	fprintf(f, "       %s --live [-w segments] [-R] -d dir | dir < segments.jsonl\n",
 	    vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR        output folder\n"
 		    "  -f, --format FORMAT  segment format: fmp4 (default) or ts\n"
+		    "  -L, --live           keep live playlists from vt-livesegment's lines\n"
+		    "  -w, --window N       live: segments in a playlist (default 6)\n"
+		    "  -R, --record         live: keep every segment; write recording.m3u8 at the end\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n"
-		    "Reads vt-encode result lines on standard input.\n", stdout);
+		    "Reads vt-encode result lines, or with --live vt-livesegment lines, on\n"
+		    "standard input.\n", stdout);
 	exit(status);
 }
 
@@ -32,12 +43,13 @@ int
 main(int argc, char *argv[])
 {
 	enum vt_segfmt fmt = VT_SEG_FMP4;
+	struct vt_livehls_opts lo = { .window = 6 };
 	const char *dir = NULL;
 	json_t *lines;
-	int c;
+	int c, live = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:RhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -48,13 +60,22 @@ main(int argc, char *argv[])
 			else
 				vt_die(VT_EX_USAGE, "unknown format '%s' (want fmp4 or ts)", optarg);
 			break;
+		case 'L': live = 1; break;
+		case 'w': lo.window = (int)vt_parse_int(optarg, 1, 100000, "window"); break;
+		case 'R': lo.record = 1; break;
 		case 'h': usage(0); break;
 		case 'V': vt_version(); break;
 		default: usage(VT_EX_USAGE);
 		}
 	}
+	if (live && !dir && optind + 1 == argc)
+		dir = argv[optind++];
 	if (optind != argc || !dir)
 		usage(VT_EX_USAGE);
+	if (live) {
+		lo.dir = dir;
+		return vt_finish(vt_livehls_run(&lo, stdin));
+	}
 	lines = vt_json_read_all(stdin, "standard input");
 	vt_json_print(vt_package_vod(lines, dir, fmt));
 	json_decref(lines);

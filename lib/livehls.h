@@ -1,0 +1,21 @@
+/* Live HLS: sliding-window playlists kept from vt-livesegment's segment
+ * lines. See vt-hls(1). */
+#ifndef VT_LIVEHLS_H
+#define VT_LIVEHLS_H
+
+#include <stdio.h>
+
+struct vt_livehls_opts {
+	const char *dir;	/* the folder vt-livesegment writes */
+	int window;		/* segments in a playlist */
+	int record;		/* keep every segment; write a VOD at the end */
+	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK; 0 = none */
+};
+
+/* Read segment lines from in until its end, keeping dir's playlists and
+ * deleting segments once no viewer can still want them. A state file in
+ * dir lets a restart continue the playlists. Prints a summary JSON line;
+ * returns the exit status. */
+int vt_livehls_run(const struct vt_livehls_opts *o, FILE *in);
+
+#endif

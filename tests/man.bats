@@ -136,6 +136,10 @@ item() {
 	assert_synopsis vt-hls
 }
 
+@test "vt-livesegment.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-livesegment
+}
+
 @test "vt-probe.1 documents every long option of vt-probe --help" {
 	assert_long_options vt-probe
 }
@@ -162,6 +166,14 @@ item() {
 
 @test "vt-encode.1: the examples run" {
 	assert_examples vt-encode
+}
+
+@test "vt-livesegment.1 documents every long option of vt-livesegment --help" {
+	assert_long_options vt-livesegment
+}
+
+@test "vt-livesegment.1: the examples run" {
+	assert_examples vt-livesegment
 }
 
 @test "vt-hls.1: the examples run" {

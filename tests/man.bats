@@ -136,6 +136,10 @@ item() {
 	assert_synopsis vt-hls
 }
 
+@test "vt-scenes.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-scenes
+}
+
 @test "vt-probe.1 documents every long option of vt-probe --help" {
 	assert_long_options vt-probe
 }
@@ -152,6 +156,10 @@ item() {
 	assert_long_options vt-hls
 }
 
+@test "vt-scenes.1 documents every long option of vt-scenes --help" {
+	assert_long_options vt-scenes
+}
+
 @test "vt-probe.1: the examples run" {
 	assert_examples vt-probe
 }
@@ -166,6 +174,10 @@ item() {
 
 @test "vt-hls.1: the examples run" {
 	assert_examples vt-hls
+}
+
+@test "vt-scenes.1: the examples run" {
+	assert_examples vt-scenes
 }
 
 @test "vt-vod.7 names every variable that vod.mk gives a default" {

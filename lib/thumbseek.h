@@ -1,0 +1,58 @@
+/* Frame-accurate access to the video of a file, seeking where it pays. */
+#ifndef VT_THUMBSEEK_H
+#define VT_THUMBSEEK_H
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+struct vt_seeker {
+	AVFormatContext *fmt;
+	AVStream *st;		/* the main video stream */
+	AVCodecContext *dec;
+	int64_t start;		/* pts of the first frame, in st->time_base */
+	double duration;	/* seconds from start to the end of the video, or -1 */
+	int rotation;		/* clockwise, as vt_rotation() */
+	int display_w, display_h;	/* as vt_display_size() */
+	int64_t decoded, seeks;	/* frames decoded and seeks done so far */
+
+	/* private */
+	AVPacket *pkt;
+	AVFrame *cur, *ahead;	/* the frame shown at the last target, the one after */
+	int have_cur, have_ahead, eof, fresh, known_end;
+	int64_t errors, last_pts;
+};
+
+/* Open the main video of path with a single-threaded decoder (the pipeline
+ * runs this beside encodes; one thread wastes nothing on seeks), or die:
+ * no video stream is VT_EX_DATAERR, as vt_open_input() for the rest. */
+void vt_seeker_open(struct vt_seeker *s, const char *path);
+void vt_seeker_close(struct vt_seeker *s);
+
+/* The frame shown at ts (st->time_base): the last frame with pts <= ts, the
+ * first frame before the video and the last one after it. It seeks to the
+ * keyframe before ts only when that skips decoding, else decodes on. Frames
+ * carry their pts in f->pts; the frame stays the seeker's, valid until the
+ * next call. Dies with VT_EX_DATAERR when nothing decodes or the file ends
+ * well before its stated duration (truncated). */
+const AVFrame *vt_seeker_frame_at(struct vt_seeker *s, int64_t ts);
+
+/* Read (without decoding) the packets of the last seconds of the video
+ * and die with VT_EX_DATAERR if they are damaged or end well before the
+ * stream's stated duration: a truncated file, found before any work. */
+void vt_seeker_check_tail(struct vt_seeker *s);
+
+/* Seek to the keyframe at or before ts; vt_seeker_next() then returns the
+ * frames from there in presentation order, and NULL at the end. */
+void vt_seeker_seek(struct vt_seeker *s, int64_t ts);
+const AVFrame *vt_seeker_next(struct vt_seeker *s);
+
+/* Whether reaching ts from where the decoder is takes a seek: when ts is
+ * behind it, or a keyframe lies between them so that the frames up to it
+ * need not be decoded (without an index: more than two seconds on). */
+int vt_seeker_must_seek(struct vt_seeker *s, int64_t ts);
+
+/* ts for seconds from the first frame, and back. */
+int64_t vt_seeker_ts(const struct vt_seeker *s, double sec);
+double vt_seeker_sec(const struct vt_seeker *s, int64_t ts);
+
+#endif

@@ -140,6 +140,10 @@ item() {
 	assert_synopsis vt-scenes
 }
 
+@test "vt-thumb.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-thumb
+}
+
 @test "vt-probe.1 documents every long option of vt-probe --help" {
 	assert_long_options vt-probe
 }
@@ -160,6 +164,10 @@ item() {
 	assert_long_options vt-scenes
 }
 
+@test "vt-thumb.1 documents every long option of vt-thumb --help" {
+	assert_long_options vt-thumb
+}
+
 @test "vt-probe.1: the examples run" {
 	assert_examples vt-probe
 }
@@ -178,6 +186,10 @@ item() {
 
 @test "vt-scenes.1: the examples run" {
 	assert_examples vt-scenes
+}
+
+@test "vt-thumb.1: the examples run" {
+	assert_examples vt-thumb
 }
 
 @test "vt-vod.7 names every variable that vod.mk gives a default" {

@@ -31,9 +31,7 @@ vt_sprite(struct vt_seeker *s, const char *dir, const struct vt_sprite_opts *o)
 	FILE *cues;
 	size_t len;
 
-	if (s->duration < 0)
-		vt_die(VT_EX_DATAERR, "'%s': unknown duration, cannot lay out the sprite", s->fmt->url);
-	end = llround(s->duration * 1000);
+	end = llround(vt_seeker_duration(s) * 1000);
 	end = end < 1 ? 1 : end;
 	step = step < 1 ? 1 : step;
 	n = (end + step - 1) / step;

@@ -18,9 +18,8 @@ struct vt_sprite_opts {
  * one sheet of columns x rows tiles does not hold them all) and
  * dir/sprite.vtt. Tile i shows the frame at i * interval seconds; its cue
  * runs from there to the next tile, the last one to the end of the
- * video. Returns the description (see vt-thumb(1)). Dies with VT_EX_USAGE
- * if a sheet would be too large for JPEG and VT_EX_DATAERR if the
- * duration is unknown. */
+ * video (see vt_seeker_duration). Returns the description (see
+ * vt-thumb(1)). Dies with VT_EX_USAGE if a sheet would be too large. */
 json_t *vt_sprite(struct vt_seeker *s, const char *dir, const struct vt_sprite_opts *o);
 
 /* Milliseconds as a WebVTT timestamp, HH:MM:SS.mmm, into buf. */

@@ -231,7 +231,7 @@ mark_fades(struct cand *c, size_t n)
 
 /* The candidate to show: of those that pass, the one closest to their
  * average histogram (sum of squared differences); if none passes, the
- * sharpest that is not dark, else the one with most contrast. */
+ * sharpest that is not dark, else the one with most contrast (then light). */
 static size_t
 choose(struct cand *c, size_t n, size_t *rejected, int *fallback)
 {
@@ -275,7 +275,7 @@ choose(struct cand *c, size_t n, size_t *rejected, int *fallback)
 				e -= d * d;
 			}
 		} else {
-			e = c[i].reject & R_DARK ? c[i].dev : 1e6 + c[i].sharp;
+			e = c[i].reject & R_DARK ? c[i].dev + c[i].mean * 1e-3 : 1e6 + c[i].sharp;
 		}
 		if (!have || e > best) {
 			have = 1;
@@ -316,7 +316,7 @@ pick(struct vt_seeker *s, int64_t lo, int64_t hi, json_t *out)
 	    s->st->codecpar->width));
 	p.luma = vt_malloc((size_t)p.aw * p.ah);
 	frames = s->duration >= 0 ? span * av_q2d(fr) : -1;
-	if (frames < 0 || frames <= 2 * NCAND)
+	if (s->noseek || frames < 0 || frames <= 2 * NCAND)
 		sample_all(s, &p, lo, hi, frames > NCAND ? (int)ceil(frames / NCAND) : 1);
 	else
 		sample_windows(s, &p, lo, hi);
@@ -340,8 +340,7 @@ pick_scene(struct vt_seeker *s, const struct vt_thumb_opts *o, json_t *out)
 	double a = 0, b, best_a = 0, best_b = -1, margin;
 	size_t i, best = 0, shot = 0;
 
-	if (s->duration < 0)
-		vt_die(VT_EX_DATAERR, "'%s': unknown duration, cannot place the shots", s->fmt->url);
+	vt_seeker_duration(s);
 	for (i = 0; i <= o->ncuts; i++) {
 		b = i < o->ncuts ? fmin(o->cuts[i], s->duration) : s->duration;
 		if (b <= a)

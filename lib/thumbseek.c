@@ -7,22 +7,33 @@
 #include "media.h"
 #include "thumbseek.h"
 
+/* Open path, or open it again (idx >= 0), with only the video read. */
+static void
+open_input(struct vt_seeker *s, const char *path, int idx)
+{
+	unsigned i;
+
+	s->fmt = vt_open_input(path);
+	if (idx < 0 && (idx = vt_best_stream(s->fmt, AVMEDIA_TYPE_VIDEO)) < 0)
+		vt_die(VT_EX_DATAERR, "'%s' has no video stream", path);
+	if ((unsigned)idx >= s->fmt->nb_streams)
+		vt_die(VT_EX_DATAERR, "'%s' changed while being read", path);
+	s->st = s->fmt->streams[idx];
+	for (i = 0; i < s->fmt->nb_streams; i++)
+		if ((int)i != idx)
+			s->fmt->streams[i]->discard = AVDISCARD_ALL;
+}
+
 void
 vt_seeker_open(struct vt_seeker *s, const char *path)
 {
 	AVFormatContext *fmt;
 	AVStream *st;
-	unsigned i;
-	int idx;
 
 	memset(s, 0, sizeof(*s));
-	fmt = s->fmt = vt_open_input(path);
-	if ((idx = vt_best_stream(fmt, AVMEDIA_TYPE_VIDEO)) < 0)
-		vt_die(VT_EX_DATAERR, "'%s' has no video stream", path);
-	st = s->st = fmt->streams[idx];
-	for (i = 0; i < fmt->nb_streams; i++)
-		if ((int)i != idx)
-			fmt->streams[i]->discard = AVDISCARD_ALL;
+	open_input(s, path, -1);
+	fmt = s->fmt;
+	st = s->st;
 	vt_display_size(st, &s->display_w, &s->display_h);
 	if (st->codecpar->width <= 0 || st->codecpar->height <= 0 ||
 	    s->display_w <= 0 || s->display_h <= 0)
@@ -30,6 +41,7 @@ vt_seeker_open(struct vt_seeker *s, const char *path)
 	s->dec = vt_open_decoder(st, path, 1);
 	s->rotation = vt_rotation(st);
 	s->start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+	s->frame_ticks = FFMAX(1, av_rescale_q(1, av_inv_q(vt_frame_rate(st)), st->time_base));
 	s->duration = -1;
 	if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
 		s->duration = st->duration * av_q2d(st->time_base);
@@ -57,6 +69,18 @@ vt_seeker_close(struct vt_seeker *s)
 	av_frame_free(&s->ahead);
 	avcodec_free_context(&s->dec);
 	avformat_close_input(&s->fmt);
+}
+
+double
+vt_seeker_duration(struct vt_seeker *s)
+{
+	const AVFrame *f;
+
+	if (s->duration < 0) {
+		f = vt_seeker_frame_at(s, INT64_MAX / 2);
+		s->duration = vt_seeker_sec(s, f->pts + (f->pkt_duration > 0 ? f->pkt_duration : s->frame_ticks));
+	}
+	return s->duration;
 }
 
 int64_t
@@ -105,7 +129,7 @@ decode(struct vt_seeker *s, AVFrame *f)
 			if (f->best_effort_timestamp != AV_NOPTS_VALUE)
 				f->pts = f->best_effort_timestamp;
 			else if (s->last_pts != AV_NOPTS_VALUE)
-				f->pts = s->last_pts + 1;
+				f->pts = s->last_pts + s->frame_ticks;
 			else
 				f->pts = s->start;
 			if (s->last_pts == AV_NOPTS_VALUE || f->pts > s->last_pts)
@@ -145,8 +169,10 @@ vt_seeker_check_tail(struct vt_seeker *s)
 	int64_t end = AV_NOPTS_VALUE;
 	int err, corrupt = 0;
 
-	if (!s->known_end)
+	if (!s->known_end) {
+		vt_seeker_seek(s, s->start);	/* finds out whether it can */
 		return;
+	}
 	vt_seeker_seek(s, vt_seeker_ts(s, fmax(0, s->duration - 2)));
 	while ((err = av_read_frame(s->fmt, s->pkt)) >= 0) {
 		if (s->pkt->stream_index == s->st->index) {
@@ -162,25 +188,40 @@ vt_seeker_check_tail(struct vt_seeker *s)
 	if (corrupt || end == AV_NOPTS_VALUE)
 		vt_die(VT_EX_DATAERR, "'%s' is truncated: its video ends in damaged data", s->fmt->url);
 	check_end(s, end);
+	s->fresh = 0;
+}
+
+/* A file that cannot seek (a raw stream) is read again from the start. */
+static void
+reopen(struct vt_seeker *s)
+{
+	char *url = vt_strdup(s->fmt->url);
+	int idx = s->st->index;
+
+	avformat_close_input(&s->fmt);
+	open_input(s, url, idx);
+	free(url);
+	s->noseek = 1;
+	s->last_pts = AV_NOPTS_VALUE;	/* frames without timestamps count again */
 }
 
 void
 vt_seeker_seek(struct vt_seeker *s, int64_t ts)
 {
-	int idx = s->st->index, err;
+	int idx = s->st->index, err = -1;
 
 	if (ts < s->start)
 		ts = s->start;
-	err = avformat_seek_file(s->fmt, idx, INT64_MIN, ts, ts, 0);
-	if (err < 0)
-		err = av_seek_frame(s->fmt, idx, ts, AVSEEK_FLAG_BACKWARD);
-	if (err < 0)
+	if (s->noseek && s->fresh)
+		return;
+	if (!s->noseek && (err = avformat_seek_file(s->fmt, idx, INT64_MIN, ts, ts, 0)) < 0 &&
+	    (err = av_seek_frame(s->fmt, idx, ts, AVSEEK_FLAG_BACKWARD)) < 0)
 		err = avformat_seek_file(s->fmt, idx, INT64_MIN, s->start, INT64_MAX, 0);
 	if (err < 0)
-		vt_die(VT_EX_DATAERR, "cannot seek in '%s': %s", s->fmt->url, vt_averr(err));
+		reopen(s);
 	avcodec_flush_buffers(s->dec);
 	s->have_cur = s->have_ahead = s->eof = 0;
-	s->fresh = 0;
+	s->fresh = s->noseek;
 	s->seeks++;
 }
 
@@ -229,6 +270,8 @@ vt_seeker_must_seek(struct vt_seeker *s, int64_t ts)
 		return 1;
 	if (ts < pos)
 		return 1;
+	if (s->noseek)
+		return 0;
 	if (avformat_index_get_entries_count(s->st) > 0) {
 		e = avformat_index_get_entry_from_timestamp(s->st, ts, AVSEEK_FLAG_BACKWARD);
 		return e && e->timestamp > pos;

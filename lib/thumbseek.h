@@ -18,8 +18,8 @@ struct vt_seeker {
 	/* private */
 	AVPacket *pkt;
 	AVFrame *cur, *ahead;	/* the frame shown at the last target, the one after */
-	int have_cur, have_ahead, eof, fresh, known_end;
-	int64_t errors, last_pts;
+	int have_cur, have_ahead, eof, fresh, known_end, noseek;
+	int64_t errors, last_pts, frame_ticks;
 };
 
 /* Open the main video of path with a single-threaded decoder (the pipeline
@@ -38,11 +38,13 @@ const AVFrame *vt_seeker_frame_at(struct vt_seeker *s, int64_t ts);
 
 /* Read (without decoding) the packets of the last seconds of the video
  * and die with VT_EX_DATAERR if they are damaged or end well before the
- * stream's stated duration: a truncated file, found before any work. */
+ * stream's stated duration: a truncated file, found before any work.
+ * Without a stated duration it only finds out whether the file seeks. */
 void vt_seeker_check_tail(struct vt_seeker *s);
 
 /* Seek to the keyframe at or before ts; vt_seeker_next() then returns the
- * frames from there in presentation order, and NULL at the end. */
+ * frames from there in presentation order, and NULL at the end. A file
+ * that cannot seek is opened again and read from the start (noseek). */
 void vt_seeker_seek(struct vt_seeker *s, int64_t ts);
 const AVFrame *vt_seeker_next(struct vt_seeker *s);
 
@@ -50,6 +52,10 @@ const AVFrame *vt_seeker_next(struct vt_seeker *s);
  * behind it, or a keyframe lies between them so that the frames up to it
  * need not be decoded (without an index: more than two seconds on). */
 int vt_seeker_must_seek(struct vt_seeker *s, int64_t ts);
+
+/* duration, or when the file does not say, the end of its last frame,
+ * which takes decoding it all. */
+double vt_seeker_duration(struct vt_seeker *s);
 
 /* ts for seconds from the first frame, and back. */
 int64_t vt_seeker_ts(const struct vt_seeker *s, double sec);

@@ -28,6 +28,8 @@ setup_file() {
 	_ffmpeg -f lavfi -i "color=c=black:s=320x180:r=25:d=4,geq=lum='16+2*N':cb=128:cr=128" \
 		-c:v libx264 -preset ultrafast -qp 0 -bf 2 -g 25 -pix_fmt yuv420p \
 		"${_BITEXACT[@]}" "$d/count.mp4"
+	# the same as a raw stream: no index, no timestamps, no seeking
+	_ffmpeg -i "$d/count.mp4" -c copy -bsf:v h264_mp4toannexb -f h264 "$d/count.h264"
 	# three shots of 2, 4 and 1 s
 	_ffmpeg -f lavfi -i "testsrc2=s=320x180:r=30:d=2" -f lavfi -i "smptehdbars=s=320x180:r=30:d=4" \
 		-f lavfi -i "rgbtestsrc=s=320x180:r=30:d=1" -filter_complex "[0][1][2]concat=n=3:v=1:a=0" \
@@ -227,6 +229,15 @@ cues() {
 		assert_success
 		assert_equal "$(awk -v t="$t" 'BEGIN { printf "%d\n", t / 0.04 + 0.0001 }')" "$(frame_no out/thumbnail.jpg)"
 	done
+}
+
+@test "a raw stream that cannot seek is read again from the start, frame-accurately" {
+	thumb -t 1.23 -i 0.5 -c 3 "$S/count.h264"
+	assert_success
+	assert_json "$output" '.thumbnail.time == 1.2 and .duration == 4 and .sprite.tiles == 8'
+	assert_equal 30 "$(frame_no out/thumbnail.jpg)"
+	assert_equal 12 "$(frame_no out/sprite.jpg crop=96:48:192:24)"
+	assert_equal 87 "$(frame_no out/sprite.jpg crop=96:48:192:204)"
 }
 
 @test "the thumbnail size: --width or --height keep the aspect, both fit, never upscaled" {

@@ -9,6 +9,8 @@
 
 /* JPEG holds up to 65535 pixels a side; browsers want far less. */
 #define MAX_SHEET 16384
+/* The sheets are held in memory until all are done. */
+#define MAX_TILES 20000
 
 void
 vt_vtt_time(char buf[32], long long ms)
@@ -35,6 +37,9 @@ vt_sprite(struct vt_seeker *s, const char *dir, const struct vt_sprite_opts *o)
 	end = end < 1 ? 1 : end;
 	step = step < 1 ? 1 : step;
 	n = (end + step - 1) / step;
+	if (n > MAX_TILES)
+		vt_die(VT_EX_USAGE, "a sprite of %lld tiles is over %d; take a longer interval",
+		    n, MAX_TILES);
 	vt_image_fit(s->display_w, s->display_h, o->tile_width, 0, 0, &tw, &th);
 	cols = n < o->columns ? (int)n : o->columns;
 	if ((long long)cols * tw > MAX_SHEET || (long long)o->rows * th > MAX_SHEET)

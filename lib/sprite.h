@@ -19,7 +19,8 @@ struct vt_sprite_opts {
  * dir/sprite.vtt. Tile i shows the frame at i * interval seconds; its cue
  * runs from there to the next tile, the last one to the end of the
  * video (see vt_seeker_duration). Returns the description (see
- * vt-thumb(1)). Dies with VT_EX_USAGE if a sheet would be too large. */
+ * vt-thumb(1)). Dies with VT_EX_USAGE if a sheet would be too large or
+ * there would be over 20000 tiles. */
 json_t *vt_sprite(struct vt_seeker *s, const char *dir, const struct vt_sprite_opts *o);
 
 /* Milliseconds as a WebVTT timestamp, HH:MM:SS.mmm, into buf. */

@@ -381,7 +381,7 @@ cues() {
 	local args
 	for args in "-m scene" "-m timestamp" "-m auto -t 1" "-t 1 -s x.json" "-m bogus" \
 		"-t abc" "-t nan" "-t inf" "-t 1e999" "-t ''" "-i -1" "-i 0.01" "-i x" "-w 0" "-H -5" \
-		"-q 0" "-q 32" "-c 0" "-r 101" "-T 8"; do
+		"-q 0" "-q 32" "-c 0" "-r 101" "-T 8" "-i 0.1 -c 100 -T 320"; do
 		eval "thumb $args \"\$S/mix.mp4\""
 		[ "$status" -eq 64 ] || flunk "vt-thumb $args: exit $status, not 64"
 		assert_one_error vt-thumb

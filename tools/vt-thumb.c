@@ -87,7 +87,7 @@ main(int argc, char *argv[])
 		case 's': scenes = optarg; break;
 		case 'w': o.width = vt_parse_int(optarg, 2, 16384, "width"); break;
 		case 'H': o.height = vt_parse_int(optarg, 2, 16384, "height"); break;
-		case 'q': o.quality = sp.quality = vt_parse_int(optarg, 1, 31, "quality"); break;
+		case 'q': o.quality = vt_parse_int(optarg, 1, 31, "quality"); break;
 		case 'i': sp.interval = vt_parse_double(optarg, 0, 86400, "sprite interval"); break;
 		case 'T': sp.tile_width = vt_parse_int(optarg, 16, 1920, "tile width"); break;
 		case 'c': sp.columns = vt_parse_int(optarg, 1, 100, "columns"); break;

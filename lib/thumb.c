@@ -16,6 +16,7 @@
 #define NCAND (WINDOWS * PER)
 #define NBINS (3 * 256)
 #define ANALYSIS_W 480
+#define SPARSE_BUDGET (4.0 * NCAND * 1920 * 1080)
 
 /* Levels on full-range luma, 0..255. */
 #define DARK_MEAN 24	/* black */
@@ -300,7 +301,16 @@ explain(struct vt_seeker *s, const struct pool *p, size_t pick)
 		    i == pick ? ": chosen" : "");
 }
 
-/* The pts of the auto choice within lo..hi. */
+static double
+pixels(const struct vt_seeker *s)
+{
+	return (double)s->st->codecpar->width * s->st->codecpar->height;
+}
+
+/* The pts of the auto choice within lo..hi: from windows, or from frames
+ * spread over all of it when that costs little (a short span, or few
+ * keyframes for windows to start at and at most SPARSE_BUDGET pixels to
+ * decode) or seeking cannot be done. */
 static int64_t
 pick(struct vt_seeker *s, int64_t lo, int64_t hi, json_t *out)
 {
@@ -316,7 +326,8 @@ pick(struct vt_seeker *s, int64_t lo, int64_t hi, json_t *out)
 	    s->st->codecpar->width));
 	p.luma = vt_malloc((size_t)p.aw * p.ah);
 	frames = s->duration >= 0 ? span * av_q2d(fr) : -1;
-	if (s->noseek || frames < 0 || frames <= 2 * NCAND)
+	if (s->noseek || frames < 0 || frames <= 2 * NCAND || (frames * pixels(s) <= SPARSE_BUDGET &&
+	    vt_seeker_keyframes(s, lo, hi) >= 0 && vt_seeker_keyframes(s, lo, hi) < WINDOWS / 2))
 		sample_all(s, &p, lo, hi, frames > NCAND ? (int)ceil(frames / NCAND) : 1);
 	else
 		sample_windows(s, &p, lo, hi);

@@ -279,6 +279,21 @@ vt_seeker_must_seek(struct vt_seeker *s, int64_t ts)
 	return vt_seeker_sec(s, ts) - vt_seeker_sec(s, pos) > 2;
 }
 
+int
+vt_seeker_keyframes(struct vt_seeker *s, int64_t lo, int64_t hi)
+{
+	int i, n = avformat_index_get_entries_count(s->st), k = 0;
+	const AVIndexEntry *e;
+
+	if (n <= 0 || s->noseek)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((e = avformat_index_get_entry(s->st, i)) && (e->flags & AVINDEX_KEYFRAME) &&
+		    e->timestamp >= lo && e->timestamp <= hi)
+			k++;
+	return k;
+}
+
 const AVFrame *
 vt_seeker_frame_at(struct vt_seeker *s, int64_t ts)
 {

@@ -53,6 +53,10 @@ const AVFrame *vt_seeker_next(struct vt_seeker *s);
  * need not be decoded (without an index: more than two seconds on). */
 int vt_seeker_must_seek(struct vt_seeker *s, int64_t ts);
 
+/* Keyframes the index knows of with lo <= ts <= hi, or -1 without an
+ * index. */
+int vt_seeker_keyframes(struct vt_seeker *s, int64_t lo, int64_t hi);
+
 /* duration, or when the file does not say, the end of its last frame,
  * which takes decoding it all. */
 double vt_seeker_duration(struct vt_seeker *s);

@@ -13,8 +13,10 @@ setup_file() {
 	mix+=",gblur=sigma=6:enable='between(t,5,7.5)'"
 	_ffmpeg -f lavfi -i "$mix" -c:v libx264 -preset ultrafast -g 15 -pix_fmt yuv420p \
 		"${_BITEXACT[@]}" "$d/mix.mp4"
-	# the same with a single keyframe, and at 15 fps (few enough frames to
-	# decode whole)
+	# the same with a keyframe every second (windows share them), with a
+	# single keyframe, and at 15 fps (few enough frames to decode whole)
+	_ffmpeg -i "$d/mix.mp4" -c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p \
+		"${_BITEXACT[@]}" "$d/mixg30.mp4"
 	_ffmpeg -i "$d/mix.mp4" -c:v libx264 -preset ultrafast -g 1000 -pix_fmt yuv420p \
 		"${_BITEXACT[@]}" "$d/mix1k.mp4"
 	_ffmpeg -i "$d/mix.mp4" -r 15 -c:v libx264 -preset ultrafast -g 15 -pix_fmt yuv420p \
@@ -163,17 +165,17 @@ cues() {
 		'BEGIN { print (a + b) / 2 }')" "blur of the thumbnail"
 }
 
-@test "auto picks a sharp frame when there is one keyframe, and when it decodes every frame" {
+@test "auto picks a sharp frame with keyframes shared by windows, one keyframe, and few frames" {
 	local f
-	for f in mix1k.mp4 mix15.mp4; do
+	for f in mixg30.mp4 mix1k.mp4 mix15.mp4; do
 		thumb -i 0 "$S/$f"
 		assert_success
 		in_good_part "$(jq .thumbnail.time <<<"$output")"
-		assert_json "$output" '.thumbnail.fallback == false'
+		assert_json "$output" '.thumbnail.fallback == false and .thumbnail.candidates >= 80'
 	done
-	# one keyframe: the windows go on from each other, not from the start again
-	thumb -i 0 "$S/mix1k.mp4"
-	assert_json "$output" '.decoded_frames < 360'
+	# a window in a group of pictures already visited goes on from there
+	thumb -i 0 "$S/mixg30.mp4"
+	assert_json "$output" '.decoded_frames < 1.5 * .thumbnail.candidates and .seeks < 20'
 }
 
 @test "auto samples the whole video: it finds the one lit second of a black video" {

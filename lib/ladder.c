@@ -18,6 +18,7 @@ vt_params_defaults(struct vt_params *p)
 	p->audio_bitrate = 128000;
 	p->audio_channels = 2;
 	p->offset = 10;
+	vt_watermark_defaults(&p->wm);
 }
 
 static int64_t
@@ -81,6 +82,7 @@ vt_params_load(struct vt_params *p, json_t *o)
 	p->audio_channels = (int)vt_json_int(o, "audio_channels", p->audio_channels);
 	if (p->audio_channels < 0 || p->audio_channels > 8)
 		vt_die(VT_EX_DATAERR, "params: 'audio_channels' must be 0..8");
+	vt_watermark_load(&p->wm, json_object_get(o, "watermark"));
 }
 
 void

@@ -6,6 +6,8 @@
 #include <libavutil/rational.h>
 #include <jansson.h>
 
+#include "watermark.h"
+
 #define VT_MAX_RUNGS 16
 
 /* What the ladder is planned against, from a manifest's "video" block. */
@@ -36,6 +38,7 @@ struct vt_params {
 	int64_t audio_bitrate;
 	int audio_channels;	/* at most this many; 0 keeps the source's */
 	double offset;		/* added to every output timestamp, seconds */
+	struct vt_watermark wm;	/* burnt into every rung */
 };
 
 void vt_params_defaults(struct vt_params *p);

@@ -9,6 +9,7 @@
 #include "filter.h"
 #include "frameq.h"
 #include "venc.h"
+#include "watermark.h"
 
 struct rung {
 	struct vt_venc *e;
@@ -162,7 +163,8 @@ flush_graph(struct vt_venc *e)
 	avfilter_graph_free(&e->g);
 }
 
-/* buffer -> [rotation] -> split -> (scale -> format -> setsar -> sink) per rung */
+/* buffer -> [rotation] -> split -> (scale -> format -> [watermark] -> setsar -> sink)
+ * per rung */
 static void
 build_graph(struct vt_venc *e, const AVFrame *f)
 {
@@ -201,10 +203,12 @@ build_graph(struct vt_venc *e, const AVFrame *f)
 		    e->rungs[i].r->width, e->rungs[i].r->height);
 		last = vt_filter_chain(split, i, vt_filter_add(g, "scale", args));
 		last = vt_filter_chain(last, 0, vt_filter_add(g, "format", "pix_fmts=yuv420p"));
+		last = vt_watermark_add(&e->c->p->wm, g, last, e->rungs[i].r->height);
 		last = vt_filter_chain(last, 0, vt_filter_add(g, "setsar", "sar=1"));
 		e->rungs[i].sink = vt_filter_chain(last, 0, vt_filter_add(g, "buffersink", NULL));
 	}
 	vt_filter_config(g);
+	vt_watermark_feed(&e->c->p->wm, g);
 }
 
 struct vt_venc *

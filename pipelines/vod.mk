@@ -26,10 +26,29 @@ FORMAT   ?= fmp4
 RES      ?=
 BITRATES ?=
 AUDIO_BITRATE ?= 128k
+# A watermark in every rung: text or a PNG file, placed, sized and faded
+# as vt-encode(1)'s --watermark- options.
+WATERMARK ?=
+WATERMARK_IMAGE ?=
+WATERMARK_POS ?= bottom_right
+WATERMARK_SIZE ?= 0.05
+WATERMARK_OPACITY ?= 0.8
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
 THREADS  ?= 1
+
+# The watermark's values are data too, taken as written (vt-encode --plan
+# checks them). They reach jq through the environment, never through a
+# recipe's text, where make would run a newline's second half as a command
+# of its own; and make must not expand them to export them itself.
+unexport WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMARK_OPACITY
+VT_WM_TEXT    := $(value WATERMARK)
+VT_WM_IMAGE   := $(value WATERMARK_IMAGE)
+VT_WM_POS     := $(value WATERMARK_POS)
+VT_WM_SIZE    := $(value WATERMARK_SIZE)
+VT_WM_OPACITY := $(value WATERMARK_OPACITY)
+export VT_WM_TEXT VT_WM_IMAGE VT_WM_POS VT_WM_SIZE VT_WM_OPACITY
 
 ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
 $(error vt: OUT may hold only letters, digits and . _ / + -)
@@ -80,7 +99,11 @@ $(W)/source: FORCE | $(W)
 $(W)/params.json: FORCE | $(W)
 	@jq -n -f $(VT_ROOT)/pipelines/params.jq --arg res $(call sq,$(RES)) --arg seg $(SEG) \
 	    --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
-	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) > $@+
+	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) \
+	    --arg wm "$$VT_WM_TEXT" --arg wmimage "$$VT_WM_IMAGE" --arg wmpos "$$VT_WM_POS" \
+	    --arg wmsize "$$VT_WM_SIZE" --arg wmopacity "$$VT_WM_OPACITY" \
+	    --arg wmsum "$$([ -z "$$VT_WM_IMAGE" ] || { sha256sum < "$$VT_WM_IMAGE"; } 2>/dev/null | cut -c1-64)" \
+	    > $@+
 	@$(keep-if-same)
 
 $(W)/split.params: FORCE | $(W)

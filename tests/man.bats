@@ -140,6 +140,14 @@ item() {
 	assert_synopsis vt-livesegment
 }
 
+@test "vt-scenes.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-scenes
+}
+
+@test "vt-thumb.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-thumb
+}
+
 @test "vt-probe.1 documents every long option of vt-probe --help" {
 	assert_long_options vt-probe
 }
@@ -154,6 +162,14 @@ item() {
 
 @test "vt-hls.1 documents every long option of vt-hls --help" {
 	assert_long_options vt-hls
+}
+
+@test "vt-scenes.1 documents every long option of vt-scenes --help" {
+	assert_long_options vt-scenes
+}
+
+@test "vt-thumb.1 documents every long option of vt-thumb --help" {
+	assert_long_options vt-thumb
 }
 
 @test "vt-probe.1: the examples run" {
@@ -178,6 +194,14 @@ item() {
 
 @test "vt-hls.1: the examples run" {
 	assert_examples vt-hls
+}
+
+@test "vt-scenes.1: the examples run" {
+	assert_examples vt-scenes
+}
+
+@test "vt-thumb.1: the examples run" {
+	assert_examples vt-thumb
 }
 
 @test "vt-vod.7 names every variable that vod.mk gives a default" {

@@ -272,6 +272,22 @@ display_aspect() {
 	vinfo "$1" | jq '.dar'
 }
 
+# changed A B [FRAME]: "x0 y0 x1 y1 n sum" of the pixels whose luma differs
+# by more than 16 between frame FRAME (default 0) of A and of B: their
+# bounding box, count and summed difference; "none" if no pixel does.
+changed() {
+	local w
+	w=$(stream_field "$1" v:0 width)
+	ffmpeg -v error -nostdin -i "$1" -i "$2" -lavfi "[0:v]select=eq(n\\,${3:-0}),format=gray[a];
+		[1:v]select=eq(n\\,${3:-0}),format=gray[b];[a][b]blend=all_mode=difference" \
+		-frames:v 1 -f rawvideo - | od -An -v -tu1 -w"$w" | awk '
+		{ for (i = 1; i <= NF; i++) if ($i > 16) { x = i - 1; y = NR - 1
+			if (!n++) { x0 = x1 = x; y0 = y1 = y }
+			if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y
+			s += $i } }
+		END { if (n) print x0, y0, x1, y1, n, s; else print "none" }'
+}
+
 # --- HLS helpers -------------------------------------------------------------
 
 # playlist_uris PLAYLIST: segment URIs in order.

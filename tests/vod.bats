@@ -42,7 +42,12 @@ setup_file() {
 		"zero $f/zero.mp4 RES=90p" \
 		"trunc $f/trunc.mp4 RES=90p" \
 		"text $f/text.mp4 RES=90p" \
-		"badres $f/clip.mp4 RES=abc"
+		"badres $f/clip.mp4 RES=abc" \
+		"wmpos $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_POS=middle" \
+		"wmopacity $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_OPACITY=2" \
+		"wmsize $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_SIZE=0" \
+		"wmnoimage $f/clip.mp4 RES=90p WATERMARK_IMAGE=$BATS_FILE_TMPDIR/no-such-logo.png" \
+		"wmnotpng $f/clip.mp4 RES=90p WATERMARK_IMAGE=$f/text.mp4"
 	for name in "$@"; do
 		throttle 2
 		# shellcheck disable=SC2086
@@ -377,4 +382,92 @@ source_ok() {
 	hi=$(jq '.renditions[0].average_bandwidth' hi/job.json)
 	[ "$hi" -gt $((2 * lo)) ] || flunk "180p at 1200k: $hi b/s, at the default: $lo b/s"
 	assert_json hi/job.json '.request.bitrates == {"180p": "1200k"}'
+}
+
+# grey_clip: ./grey.mp4, a flat grey 320x180 clip of 2 s, and plain/, its
+# ladder without a watermark: a pixel of a watermarked ladder that differs
+# from plain/ is the watermark's.
+grey_clip() {
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i color=gray:s=320x180:r=30:d=2 \
+		-c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p grey.mp4 || return
+	vod "$PWD/grey.mp4" "$PWD/plain" RES=180p,90p -j2 >/dev/null ||
+		flunk "the plain ladder failed"
+}
+
+# red_logo FILE [COLOUR]: a 64x32 PNG, COLOUR (default red), opaque.
+red_logo() {
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=${2:-red}:s=64x32,format=rgba" \
+		-frames:v 1 "$1"
+}
+
+@test "vod: WATERMARK is drawn as written in every rung, and no part of it runs" {
+	local t r w h box x0 y0 x1 y1 rest
+	t="it's \$(shell touch $PWD/pwned1) \`touch $PWD/pwned2\` \$\$(touch $PWD/pwned3) %{pts} ; a,b \\ # x"$'\n'"touch $PWD/pwned4 #"
+	grey_clip
+	run vod "$PWD/grey.mp4" "$PWD/wm" RES=180p,90p "WATERMARK=$t" -j2
+	assert_success
+	[ -z "$(compgen -G "$PWD/pwned*")" ] || flunk "the watermark text ran: $(ls "$PWD"/pwned*)"
+	jq -e --arg t "$t" '.watermark.text == $t' wm/.work/params.json >/dev/null ||
+		flunk "params.json: $(jq -c .watermark wm/.work/params.json)"
+	assert_json wm/job.json '.request.watermark | .position == "bottom_right" and .size == 0.05 and .opacity == 0.8'
+	for r in 180p 90p; do
+		w=$(stream_field "wm/$r/index.m3u8" v:0 width) h=${r%p}
+		box=$(changed "wm/$r/index.m3u8" "plain/$r/index.m3u8")
+		read -r x0 y0 x1 y1 rest <<<"$box"
+		# two lines of text, the longer one too wide for the picture, at the bottom right
+		assert_le "$((h / 2))" "${y0:--1}" "$r: top of the text ($box)" || return
+		assert_near $((w - 1 - h * 3 / 100)) "${x1:-0}" 3 "$r: right edge of the text ($box)" || return
+	done
+}
+
+@test "vod: WATERMARK_IMAGE, _POS, _SIZE and _OPACITY put the logo in every rung" {
+	local r h m box x0 y0 x1 y1 rest
+	grey_clip
+	red_logo logo.png
+	run vod "$PWD/grey.mp4" "$PWD/wm" RES=180p,90p WATERMARK_IMAGE="$PWD/logo.png" \
+		WATERMARK_POS=top_left WATERMARK_SIZE=0.2 WATERMARK_OPACITY=1 -j2
+	assert_success
+	assert_json wm/job.json ".request.watermark.image == \"$PWD/logo.png\" and .request.watermark.size == 0.2"
+	assert_json wm/job.json ".request.watermark.image_sha256 == \"$(sha256sum <logo.png | cut -c1-64)\""
+	for r in 180p 90p; do
+		h=${r%p} m=$(awk -v h="${r%p}" 'BEGIN { printf "%.0f", 0.03 * h }')
+		box=$(changed "wm/$r/index.m3u8" "plain/$r/index.m3u8" 59)
+		read -r x0 y0 x1 y1 rest <<<"$box"
+		assert_near "$m" "${x0:--9}" 1 "$r: left edge of the logo ($box)" || return
+		assert_near "$m" "${y0:--9}" 1 "$r: top edge of the logo ($box)" || return
+		assert_near $((h * 2 / 5)) $((x1 - x0 + 1)) 2 "$r: width of the logo ($box)" || return
+		assert_near $((h / 5)) $((y1 - y0 + 1)) 2 "$r: height of the logo ($box)" || return
+	done
+}
+
+@test "vod: a new watermark, or a new picture under the same name, encodes again; the same one does not" {
+	local out=$PWD/out before again seg
+	grey_clip
+	red_logo logo.png
+	vod "$PWD/grey.mp4" "$out" RES=90p WATERMARK=one -j2 >/dev/null || { flunk "first run failed"; return; }
+	before=$(stat -c '%n %i %.9Y' "$out"/.work/enc/c*.json)
+	seg=$(segment_files "$out/90p/index.m3u8" | head -n 1)
+	cp "$seg" one.mp4
+	vod "$PWD/grey.mp4" "$out" RES=90p WATERMARK=one -j2 >/dev/null || { flunk "second run failed"; return; }
+	assert_equal "$before" "$(stat -c '%n %i %.9Y' "$out"/.work/enc/c*.json)"
+	vod "$PWD/grey.mp4" "$out" RES=90p WATERMARK=two -j2 >/dev/null || { flunk "WATERMARK=two failed"; return; }
+	again=$(stat -c '%n %i %.9Y' "$out"/.work/enc/c*.json)
+	[ "$before" != "$again" ] || { flunk "WATERMARK=two encoded nothing again"; return; }
+	! cmp -s one.mp4 "$(segment_files "$out/90p/index.m3u8" | head -n 1)" || { flunk "the same segment for 'one' and 'two'"; return; }
+	vod "$PWD/grey.mp4" "$out" RES=90p WATERMARK_IMAGE="$PWD/logo.png" -j2 >/dev/null || { flunk "logo run failed"; return; }
+	before=$(stat -c '%n %i %.9Y' "$out"/.work/enc/c*.json)
+	red_logo logo.png blue
+	vod "$PWD/grey.mp4" "$out" RES=90p WATERMARK_IMAGE="$PWD/logo.png" -j2 >/dev/null || { flunk "new logo run failed"; return; }
+	[ "$before" != "$(stat -c '%n %i %.9Y' "$out"/.work/enc/c*.json)" ] || flunk "a new logo.png encoded nothing again"
+}
+
+@test "vod: a bad watermark value fails in the plan stage, before the split" {
+	local name
+	for name in wmpos wmopacity wmsize wmnoimage wmnotpng; do
+		refused "$name" || return
+		assert_json "$OUT/job.json" '.stage == "plan"' || return
+		[ ! -e "$OUT/.work/chunks.json" ] || { flunk "$name: the source was split"; return; }
+	done
+	assert_match "position 'middle'" "$(cat "$S/wmpos.stderr")"
+	assert_match "no-such-logo.png" "$(cat "$S/wmnoimage.stderr")"
 }

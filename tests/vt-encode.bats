@@ -14,6 +14,16 @@ setup_file() {
 	echo $? >split.status
 	vt-encode -r 180p,90p -s 2 -P ultrafast -d "$PWD/enc" <chunks.json >enc.jsonl 2>enc.err
 	echo $? >enc.status
+	# Watermarks are measured on a flat grey 640x360 clip in two 1 s chunks:
+	# a pixel that differs from the plain encode is the watermark's.
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i color=gray:s=640x360:r=30:d=2 \
+		-c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p grey.mp4 &&
+		# shellcheck disable=SC2046
+		vt-split -c 1 $(split_seg 1) -d "$PWD/grey-chunks" grey.mp4 >grey.json &&
+		vt-encode -r 360p,180p -P ultrafast -t 1 -d "$PWD/plain" <grey.json >/dev/null
+	# A 64x32 logo: the left half opaque red, the right half transparent.
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i color=red:s=64x32,format=rgba \
+		-vf "geq=r=255:g=0:b=0:a='if(lt(X,32),255,0)'" -frames:v 1 logo.png
 }
 
 setup() {
@@ -342,4 +352,236 @@ rung_path() {
 	assert_equal "" "$output"
 	assert_match "vt-encode: '.*bad.m4a' is corrupt: [0-9]+ of [0-9]+ packets would not decode" "$stderr"
 	[ ! -e enc/audio.ts ] || flunk "enc/audio.ts left behind"
+}
+
+# --- watermarks --------------------------------------------------------------
+
+FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+
+# wm DIR ARGS...: encode the grey clip to 360p and 180p with a watermark.
+wm() {
+	local dir=$1
+	shift
+	[ -s "$S/plain/180p/c00001.ts" ] || { flunk "the plain grey encode of setup_file failed"; return; }
+	run --separate-stderr vt-encode -r 360p,180p -P ultrafast -t 1 -d "$dir" "$@" <"$S/grey.json"
+	assert_success
+}
+
+# assert_placed BOX W H POS: the box lies in the POS quarter of a W x H
+# picture (or about its centre), 0.03 to 0.06 of H from the nearest edges.
+assert_placed() {
+	local box=$1 w=$2 h=$3 pos=$4
+	[ "$box" != none ] || { flunk "$pos: no watermark found"; return; }
+	awk -v b="$box" -v w="$w" -v h="$h" -v pos="$pos" 'BEGIN {
+		split(b, v, " "); x0 = v[1]; y0 = v[2]; x1 = v[3]; y1 = v[4]
+		lo = 0.03 * h - 2; hi = 0.06 * h + 2
+		l = x0; r = w - 1 - x1; t = y0; bo = h - 1 - y1
+		if (pos == "center") exit !((l - r) ^ 2 <= 4 && (t - bo) ^ 2 <= 4)
+		ok = 1
+		if (pos ~ /left/) ok = ok && l >= lo && l <= hi && x1 < w / 2
+		if (pos ~ /right/) ok = ok && r >= lo && r <= hi && x0 >= w / 2
+		if (pos ~ /top/) ok = ok && t >= lo && t <= hi && y1 < h / 2
+		if (pos ~ /bottom/) ok = ok && bo >= lo && bo <= hi && y0 >= h / 2
+		exit !ok }' || flunk "$pos: the watermark's box $box in ${w}x$h is out of place"
+}
+
+# ratio BOX H: the box's width and height over the picture's height.
+ratio() {
+	awk -v b="$1" -v h="$2" 'BEGIN { split(b, v, " ")
+		printf "%.4f %.4f\n", (v[3] - v[1] + 1) / h, (v[4] - v[2] + 1) / h }'
+}
+
+# frame0 FILE OUT: the first frame as raw 320x180 yuv420p.
+frame0() {
+	ffmpeg -v error -nostdin -y -i "$1" -frames:v 1 -f rawvideo -pix_fmt yuv420p "$2"
+}
+
+# psnr A B [CROP]: PSNR in dB of two raw 320x180 yuv420p frames, over the
+# crop (w:h:x:y) or the whole frame; 99 if they are the same.
+psnr() {
+	local c=${3:-320:180:0:0}
+	ffmpeg -hide_banner -nostdin -f rawvideo -pix_fmt yuv420p -s 320x180 -i "$1" \
+		-f rawvideo -pix_fmt yuv420p -s 320x180 -i "$2" \
+		-lavfi "[0]crop=$c[a];[1]crop=$c[b];[a][b]psnr" -f null - 2>&1 |
+		sed -n 's/.* average:\([^ ]*\).*/\1/p' | sed 's/^inf$/99/'
+}
+
+# drawn_by_ffmpeg TEXTFILE EXPANSION OUT: frame 0 of clip.mp4 with the
+# file's text drawn by the ffmpeg command's drawtext, the way vt-encode
+# draws it on a 180-line rung, bottom left, size 0.1: 18 px, outline 1 px,
+# 5 + 1 px from the edges.
+drawn_by_ffmpeg() {
+	ffmpeg -v error -nostdin -y -i "$(fixture clip.mp4)" -frames:v 1 -vf \
+		"scale=320:180:flags=bicubic:out_range=tv,format=yuv420p,drawtext=textfile=$1:fontfile=$FONT:expansion=$2:fontsize=18:fontcolor=white:bordercolor=black:borderw=1:alpha=0.8000:x=6:y=h-text_h-6" \
+		-f rawvideo -pix_fmt yuv420p "$3"
+}
+
+@test "vt-encode --help lists the watermark options" {
+	run --separate-stderr vt-encode --help
+	assert_success
+	local opt
+	for opt in text image position size opacity font; do
+		assert_match "--watermark-$opt" "$output"
+	done
+}
+
+@test "vt-encode --watermark-text marks the bottom right of every rung, in every chunk and frame" {
+	wm wm --watermark-text '(c) Brand'
+	local r c f box
+	for r in 360p 180p; do
+		for c in c00000 c00001; do
+			for f in 0 29; do
+				box=$(changed "wm/$r/$c.ts" "$S/plain/$r/$c.ts" $f)
+				assert_placed "$box" "$(stream_field "wm/$r/$c.ts" v:0 width)" \
+					"$(stream_field "wm/$r/$c.ts" v:0 height)" bottom_right || return
+			done
+		done
+	done
+}
+
+@test "vt-encode --watermark-position puts it in each corner or the centre, and nowhere else" {
+	local pos
+	for pos in top_left top_right bottom_left bottom_right center; do
+		wm "$pos" --watermark-text '(c) Brand' --watermark-position "$pos" -c 0
+		assert_placed "$(changed "$pos/360p/c00000.ts" "$S/plain/360p/c00000.ts")" 640 360 "$pos" || return
+	done
+}
+
+@test "vt-encode --watermark-size is of the rung's height: the same relative size at 360p and 180p" {
+	local big small
+	wm wm --watermark-text '(c) Brand' --watermark-size 0.1 -c 0
+	big=$(ratio "$(changed wm/360p/c00000.ts "$S/plain/360p/c00000.ts")" 360)
+	small=$(ratio "$(changed wm/180p/c00000.ts "$S/plain/180p/c00000.ts")" 180)
+	# text 0.1 of the height: about 0.46 wide and 0.1 high, give or take a pixel at 180p
+	assert_near "${big% *}" "${small% *}" 0.015 "width over height, 360p vs 180p"
+	assert_near "${big#* }" "${small#* }" 0.012 "height over height, 360p vs 180p"
+	assert_near 0.1 "${big#* }" 0.02 "text height at 360p, size 0.1"
+}
+
+@test "vt-encode --watermark-opacity: a fainter watermark changes the picture less" {
+	local full faint
+	wm full --watermark-text '(c) Brand' --watermark-opacity 1 -c 0
+	wm faint --watermark-text '(c) Brand' --watermark-opacity 0.3 -c 0
+	full=$(changed full/360p/c00000.ts "$S/plain/360p/c00000.ts" | cut -d' ' -f6)
+	faint=$(changed faint/360p/c00000.ts "$S/plain/360p/c00000.ts" | cut -d' ' -f6)
+	[ "${faint:-0}" -gt 0 ] 2>/dev/null || { flunk "opacity 0.3: no change at all"; return; }
+	assert_le "$faint" "$((full / 2))" "summed difference at opacity 0.3 (at 1: $full)"
+}
+
+@test "vt-encode --watermark-image overlays a PNG at size x the rung's height, aspect and transparency kept" {
+	local r h w m box x0 y0 x1 y1 rest
+	wm wm --watermark-image "$S/logo.png" --watermark-size 0.2
+	for r in 360p 180p; do
+		h=${r%p} w=$((${r%p} * 16 / 9)) m=$(awk -v h="${r%p}" 'BEGIN { printf "%.0f", 0.03 * h }')
+		box=$(changed "wm/$r/c00001.ts" "$S/plain/$r/c00001.ts" 29)
+		read -r x0 y0 x1 y1 rest <<<"$box"
+		# the logo is 0.2 h high and 0.4 h wide, m from the bottom right; only
+		# its opaque left half, 0.2 h square, changes the picture
+		assert_near $((w - m - h * 2 / 5)) "$x0" 2 "$r: left edge of the logo ($box)" || return
+		assert_near $((w - m - h / 5 - 1)) "$x1" 2 "$r: right edge of its opaque half ($box)" || return
+		assert_near $((h - m - h / 5)) "$y0" 2 "$r: top edge of the logo ($box)" || return
+		assert_near $((h - m - 1)) "$y1" 2 "$r: bottom edge of the logo ($box)" || return
+	done
+}
+
+@test "vt-encode draws hostile watermark text literally, as ffmpeg's drawtext does from a file without expansion" {
+	[ -r "$FONT" ] || skip "no $FONT (fonts-dejavu-core)"
+	local t n=0 band=320:60:0:120
+	echo '{"bitrates": {"180p": "20M"}}' >hi.json
+	frame0 "$(fixture clip.mp4)" plain.yuv
+	for t in "it's: a \\ test; %{pts} [x] 'q' \"dq\" ,=" $'line one\nline two' \
+		'© Ünïcødé 日本' 'drawbox=x=0:c=red[out];[in]'; do
+		n=$((n + 1))
+		run --separate-stderr vt-encode -p hi.json -r 180p -c 0 -P ultrafast -t 1 -d "e$n" \
+			--watermark-text "$t" --watermark-size 0.1 --watermark-position bottom_left \
+			--watermark-font "$FONT" <"$S/chunks.json"
+		assert_success || return
+		frame0 "e$n/180p/c00000.ts" vt.yuv
+		printf '%s' "$t" >text.txt
+		drawn_by_ffmpeg text.txt none want.yuv
+		# the same picture as ffmpeg's, text band and whole frame; not the plain one
+		assert_le 45 "$(psnr vt.yuv want.yuv $band)" "text $n: PSNR of the text band against ffmpeg's" || return
+		assert_le 45 "$(psnr vt.yuv want.yuv)" "text $n: PSNR of the frame against ffmpeg's" || return
+		assert_le "$(psnr vt.yuv plain.yuv $band)" 35 "text $n: PSNR of the text band against no text" || return
+	done
+	# %{pts} was not expanded: ffmpeg's expanding rendering is another picture
+	printf '%s' "it's: a \\ test; %{pts} [x] 'q' \"dq\" ,=" >text.txt
+	drawn_by_ffmpeg text.txt normal expanded.yuv
+	frame0 e1/180p/c00000.ts vt.yuv
+	assert_le "$(psnr vt.yuv expanded.yuv $band)" 35 "PSNR against the text with %{pts} expanded"
+}
+
+@test "vt-encode: watermark text that looks like a filter graph draws no red box" {
+	wm wm --watermark-text 'drawbox=x=0:y=0:w=640:h=360:c=red:t=fill[out];[in]' -c 0
+	local x0 y0 x1 y1 n rest
+	read -r x0 y0 x1 y1 n rest <<<"$(changed wm/360p/c00000.ts "$S/plain/360p/c00000.ts")"
+	# one line of text at the bottom right, not a filled frame
+	assert_le 300 "${y0:-0}" "top of the changed pixels"
+	assert_near 628 "${x1:-0}" 3 "right edge of the changed pixels"
+	assert_le "${n:-0}" $((640 * 360 / 20)) "changed pixels"
+}
+
+@test "vt-encode: a watermark from the params file gives the same bytes as from the options" {
+	local t=$'it\'s: a \\ test; %{pts}\n[x] "dq" ,= © 日本'
+	wm opt --watermark-text "$t" --watermark-position top_left --watermark-size 0.08 \
+		--watermark-opacity 0.5 -c 0
+	jq -n --arg t "$t" '{watermark: {text: $t, position: "top_left", size: 0.08, opacity: 0.5}}' >params.json
+	wm par -p params.json -c 0
+	cmp opt/360p/c00000.ts par/360p/c00000.ts
+	cmp opt/180p/c00000.ts par/180p/c00000.ts
+	# an option overrides the file: an image there, text here
+	jq -n --arg i "$S/logo.png" '{watermark: {image: $i, size: 0.2}}' >params.json
+	wm over -p params.json --watermark-text "$t" --watermark-position top_left \
+		--watermark-size 0.08 --watermark-opacity 0.5 -c 0
+	cmp opt/360p/c00000.ts over/360p/c00000.ts
+}
+
+@test "vt-encode rejects bad watermark options with 64 before encoding" {
+	local args
+	for args in "--watermark-position middle" "--watermark-position ''" "--watermark-opacity 2" \
+		"--watermark-opacity 0" "--watermark-opacity -0.5" "--watermark-size 0" \
+		"--watermark-size 1.5" "--watermark-size abc" "--watermark-size nan" "--watermark-text ''" \
+		"--watermark-text a --watermark-image $S/logo.png"; do
+		eval "set -- $args"
+		run --separate-stderr vt-encode -r 90p -d enc "$@" <"$S/chunks.json"
+		[ "$status" -eq 64 ] || { flunk "'$args': expected exit status 64, got $status"; return; }
+		assert_one_error vt-encode || return
+	done
+	[ ! -e enc ] || flunk "enc was made"
+}
+
+@test "vt-encode rejects a bad watermark in the params file with 65, also for --plan" {
+	local w
+	for w in '{"position": "middle"}' '{"opacity": 2}' '{"size": 0}' '{"size": "big"}' \
+		'{"text": ""}' '{"text": 5}' '{"text": "a", "image": "logo.png"}' '"(c) Brand"' '[]'; do
+		echo "{\"watermark\": $w}" >params.json
+		run --separate-stderr vt-encode -r 90p -p params.json -d enc <"$S/chunks.json"
+		[ "$status" -eq 65 ] || { flunk "$w: expected exit status 65, got $status"; return; }
+		assert_one_error vt-encode || return
+		run --separate-stderr vt-encode --plan -p params.json <"$S/chunks.json"
+		[ "$status" -eq 65 ] || { flunk "--plan, $w: expected exit status 65, got $status"; return; }
+	done
+	[ ! -e enc ] || flunk "enc was made"
+}
+
+@test "vt-encode: a missing watermark image or font exits 66, an image that is not a PNG 65" {
+	local bad
+	run --separate-stderr vt-encode --plan --watermark-image no-such.png <"$S/chunks.json"
+	assert_failure 66
+	assert_match "no-such.png" "$stderr"
+	run --separate-stderr vt-encode --plan --watermark-text a --watermark-font no-such.ttf <"$S/chunks.json"
+	assert_failure 66
+	echo '{"watermark": {"image": "no-such.png"}}' >params.json
+	run --separate-stderr vt-encode --plan -p params.json <"$S/chunks.json"
+	assert_failure 66
+	printf 'not a picture\n' >text.png
+	ffmpeg -v error -nostdin -f lavfi -i color=red:s=64x32 -frames:v 1 logo.jpg
+	head -c 60 "$S/logo.png" >cut.png
+	: >empty.png
+	for bad in text.png logo.jpg cut.png empty.png "$(fixture clip.mp4)"; do
+		run --separate-stderr vt-encode -r 90p -d enc --watermark-image "$bad" <"$S/chunks.json"
+		[ "$status" -eq 65 ] || { flunk "$bad: expected exit status 65, got $status"; return; }
+		assert_one_error vt-encode || return
+	done
+	[ ! -e enc ] || flunk "enc was made"
 }

@@ -7,6 +7,11 @@
 #include "encode.h"
 #include "ladder.h"
 
+/* Watermark options: their values are checked after the params file is
+ * read, which they override. */
+enum { WM_TEXT = 256, WM_IMAGE, WM_FONT, WM_POSITION, WM_SIZE, WM_OPACITY, WM_END };
+static const char *const wmkeys[] = { "text", "image", "font", "position", "size", "opacity" };
+
 static const struct option longopts[] = {
 	{ "res", required_argument, NULL, 'r' },
 	{ "seg", required_argument, NULL, 's' },
@@ -17,6 +22,12 @@ static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "plan", no_argument, NULL, 'L' },
 	{ "audio", no_argument, NULL, 'A' },
+	{ "watermark-text", required_argument, NULL, WM_TEXT },
+	{ "watermark-image", required_argument, NULL, WM_IMAGE },
+	{ "watermark-font", required_argument, NULL, WM_FONT },
+	{ "watermark-position", required_argument, NULL, WM_POSITION },
+	{ "watermark-size", required_argument, NULL, WM_SIZE },
+	{ "watermark-opacity", required_argument, NULL, WM_OPACITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -28,7 +39,8 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s [-r list] [-s seconds] [-p file] [-P preset] [-t threads] "
-	    "[-c chunk] -d dir < chunks.json\n", vt_progname);
+	    "[-c chunk] [--watermark-text text | --watermark-image file] -d dir < chunks.json\n",
+	    vt_progname);
 	fprintf(f, "       %s --audio [-p file] -d dir < chunks.json\n", vt_progname);
 	fprintf(f, "       %s --plan [-r list] [-p file] < manifest.json\n", vt_progname);
 	if (!status)
@@ -40,6 +52,19 @@ usage(int status)
 		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
 		    "      --audio          encode the source's audio, whole, to AAC\n"
 		    "      --plan           print the ladder and exit; reads vt-split or vt-probe output\n"
+		    "      --watermark-text TEXT\n"
+		    "                       burn TEXT into every rung, drawn exactly as given\n"
+		    "      --watermark-image FILE\n"
+		    "                       burn a PNG logo (alpha kept) into every rung\n"
+		    "      --watermark-position POS\n"
+		    "                       top_left, top_right, bottom_left, bottom_right or\n"
+		    "                       center (default bottom_right)\n"
+		    "      --watermark-size FRACTION\n"
+		    "                       text size or logo height over the rung's height (default 0.05)\n"
+		    "      --watermark-opacity FRACTION\n"
+		    "                       more than 0, at most 1 (default 0.8)\n"
+		    "      --watermark-font FILE\n"
+		    "                       font for the text (default DejaVu Sans)\n"
 		    "  -d, --dir DIR        output folder\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n", stdout);
@@ -66,6 +91,7 @@ main(int argc, char *argv[])
 	struct vt_rung rungs[VT_MAX_RUNGS];
 	const char *dir = NULL, *params = NULL;
 	json_t *m, *chunks, *skipped = json_array(), *notes = json_array(), *pj = NULL;
+	const char *wm[WM_END - WM_TEXT] = { NULL };
 	long long only = -1;
 	int c, n = 0, plan = 0, audio = 0;
 	size_t i;
@@ -85,6 +111,8 @@ main(int argc, char *argv[])
 		case 'd': dir = optarg; break;
 		case 'L': plan = 1; break;
 		case 'A': audio = 1; break;
+		case WM_TEXT: case WM_IMAGE: case WM_FONT:
+		case WM_POSITION: case WM_SIZE: case WM_OPACITY: wm[c - WM_TEXT] = optarg; break;
 		case 'h': usage(0); break;
 		case 'V': vt_version(); break;
 		default: usage(VT_EX_USAGE);
@@ -92,6 +120,8 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc || (!dir && !plan) || (plan && audio))
 		usage(VT_EX_USAGE);
+	if (wm[0] && wm[1])
+		vt_die(VT_EX_USAGE, "--watermark-text and --watermark-image exclude each other");
 
 	vt_params_defaults(&p);
 	if (params)
@@ -100,6 +130,10 @@ main(int argc, char *argv[])
 	if (cli.seg > 0) p.seg = cli.seg;
 	if (cli.threads >= 0) p.threads = cli.threads;
 	if (cli.preset) p.preset = cli.preset;
+	for (i = 0; i < WM_END - WM_TEXT; i++)
+		if (wm[i])
+			vt_watermark_option(&p.wm, wmkeys[i], wm[i]);
+	vt_watermark_open(&p.wm);
 
 	m = vt_json_read(stdin, "standard input");
 	chunks = json_object_get(m, "chunks");
@@ -128,5 +162,6 @@ main(int argc, char *argv[])
 	json_decref(notes);
 	json_decref(m);
 	json_decref(pj);
+	vt_watermark_close(&p.wm);
 	return vt_finish(0);
 }

@@ -33,6 +33,8 @@ struct rend {
 	int open, disc;
 	int64_t cell, start, end, bytes, frames;
 	double busy0;
+	int64_t in0;		/* input bytes read when the segment began */
+	double t0;		/* and when */
 };
 
 /* A decoded input stream and the map of its timestamps to the output. */
@@ -67,6 +69,7 @@ struct live {
 	struct stream v, a;
 	int64_t last_vout;
 	atomic_llong dropped;
+	atomic_llong inbytes;	/* read from the input in this publish */
 	int dropwarned, droppable;	/* a live input: drop rather than wait */
 	/* reading */
 	AVFormatContext *in;
@@ -107,6 +110,9 @@ seg_finish(struct live *lv, struct rend *r)
 	r->open = 0;
 	health = json_pack("{s:I,s:f}", "dropped", (json_int_t)atomic_load(&lv->dropped),
 	    "lag", lag > 0 ? lag : 0.0);
+	if (vt_now() > r->t0)
+		json_object_set_new(health, "input_bitrate", json_integer((json_int_t)(
+		    (atomic_load(&lv->inbytes) - r->in0) * 8 / (vt_now() - r->t0))));
 	if (r->index >= 0) {
 		double busy = vt_venc_busy(lv->venc, r->index) - r->busy0;
 
@@ -178,6 +184,8 @@ cut(struct live *lv, struct rend *r, const AVCodecContext *enc, AVPacket *pkt)
 		r->end = pkt->pts;
 		r->frames = 0;
 		r->busy0 = r->index >= 0 ? vt_venc_busy(lv->venc, r->index) : 0;
+		r->in0 = atomic_load(&lv->inbytes);
+		r->t0 = vt_now();
 		r->open = 1;
 	}
 	if (pkt->pts + pkt->duration > r->end)
@@ -500,7 +508,8 @@ open_stream(struct live *lv, struct stream *s, int idx)
 	if (idx < 0)
 		return;
 	s->st = lv->in->streams[idx];
-	s->dec = vt_open_decoder(s->st, lv->o->url, 0);
+	/* One thread: frame threads would hold frames back. */
+	s->dec = vt_open_decoder(s->st, lv->o->url, 1);
 }
 
 /* One publish, from its first packet to its end. Returns why it ended. */
@@ -528,6 +537,7 @@ epoch(struct live *lv)
 	lv->last_vout = INT64_MIN;
 	lv->rt_in0 = AV_NOPTS_VALUE;
 	atomic_store(&lv->dropped, 0);
+	atomic_store(&lv->inbytes, 0);
 	lv->dropwarned = 0;
 	for (i = 0; i < lv->nr; i++)
 		lv->r[i].disc = lv->epoch > 0 || lv->resumed;
@@ -551,6 +561,7 @@ epoch(struct live *lv)
 			break;
 		}
 		lv->activity = vt_now();
+		atomic_fetch_add(&lv->inbytes, pkt->size);
 		s = pkt->stream_index == lv->v.idx ? &lv->v :
 		    lv->a.dec && pkt->stream_index == lv->a.idx ? &lv->a : NULL;
 		if (s) {

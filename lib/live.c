@@ -396,7 +396,11 @@ map_ts(struct live *lv, struct stream *s, int64_t ts, int64_t dur)
 {
 	int64_t us = av_rescale_q(ts, s->st->time_base, AV_TIME_BASE_Q), expect;
 
+	/* The publish's timeline starts at its first video frame, so video
+	 * segments start on the grid; audio before it is dropped. */
 	if (lv->in0 == AV_NOPTS_VALUE) {
+		if (s != &lv->v)
+			return AV_NOPTS_VALUE;
 		lv->in0 = us;
 		lv->wall0 = lv->opened;
 	}
@@ -452,7 +456,7 @@ on_audio(struct live *lv, AVFrame *f)
 	if (!lv->aenc)
 		lv->aenc = vt_aenc_new(lv->a.dec, &lv->p, 0, on_audio_packet, lv);
 	out = map_ts(lv, &lv->a, ts, av_rescale(f->nb_samples, AV_TIME_BASE, f->sample_rate));
-	if (out < lv->base)
+	if (out == AV_NOPTS_VALUE || out < lv->base)
 		return;
 	f->pts = av_rescale_q(out, VT_TB, (AVRational){ 1, f->sample_rate });
 	vt_aenc_push(lv->aenc, f);

@@ -417,7 +417,8 @@ rungs_of(const json_t **chunks, size_t n, struct rendition **out)
 }
 
 json_t *
-vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt)
+vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
+    const struct vt_session_data *sd, size_t nsd)
 {
 	const json_t **chunks, *aline;
 	struct rendition *rs = NULL, audio = { .name = "audio" };
@@ -483,15 +484,23 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt)
 		ja = rendition_json(&audio, peak, avg, 0, "audio/index.m3u8");
 	}
 	if (nr) {
-		vt_master_write(master, vars, nr, aline ? &ar : NULL);
+		vt_master_write(master, vars, nr, aline ? &ar : NULL, sd, nsd);
 	} else {
 		struct vt_variant v = { "audio/index.m3u8", peak, avg, audio.codecs, 0, 0, 0, NULL };
 
-		vt_master_write(master, &v, 1, NULL);
+		vt_master_write(master, &v, 1, NULL, sd, nsd);
 	}
 	sum = json_pack("{s:s,s:s,s:f,s:o,s:o}", "master", "master.m3u8",
 	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "seg", grid.seg / 90000.0,
 	    "renditions", jr, "audio", ja);
+	if (nsd) {
+		json_t *js = json_array();
+
+		for (i = 0; i < nsd; i++)
+			json_array_append_new(js, json_pack("{s:s,s:s}", "data_id", sd[i].id,
+			    "uri", sd[i].uri));
+		json_object_set_new(sum, "session_data", js);
+	}
 	for (k = 0; k < nr; k++) {
 		free((char *)vars[k].uri);
 		free((char *)vars[k].codecs);

@@ -32,15 +32,21 @@ bprintf(struct buf *b, const char *fmt, ...)
 	b->len += n;
 }
 
+int
+vt_playlist_text_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* A URI or quoted value must not break the line or the quotes. */
 static const char *
 checked(const char *s)
 {
-	const char *p;
-
-	for (p = s; *p; p++)
-		if (*p == '"' || *p == '\n' || *p == '\r' || (unsigned char)*p < 0x20)
-			vt_die(VT_EX_SOFTWARE, "refusing playlist text '%s'", s);
+	if (!vt_playlist_text_ok(s))
+		vt_die(VT_EX_SOFTWARE, "refusing playlist text '%s'", s);
 	return s;
 }
 
@@ -106,13 +112,17 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 	free(b.s);
 }
 
-char *
-vt_master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a)
+static char *
+master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a,
+    const struct vt_session_data *sd, size_t nsd)
 {
 	struct buf b = { 0 };
 	size_t i;
 
 	bprintf(&b, "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+	for (i = 0; i < nsd; i++)
+		bprintf(&b, "#EXT-X-SESSION-DATA:DATA-ID=\"%s\",URI=\"%s\"\n", checked(sd[i].id),
+		    checked(sd[i].uri));
 	if (a)
 		bprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"%s\",NAME=\"%s\",DEFAULT=YES,"
 		    "AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s\"\n", checked(a->group),
@@ -131,11 +141,17 @@ vt_master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendi
 	return b.s;
 }
 
+char *
+vt_master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a)
+{
+	return master_text(v, n, a, NULL, 0);
+}
+
 void
 vt_master_write(const char *path, const struct vt_variant *v, size_t n,
-    const struct vt_audio_rendition *a)
+    const struct vt_audio_rendition *a, const struct vt_session_data *sd, size_t nsd)
 {
-	char *s = vt_master_text(v, n, a);
+	char *s = master_text(v, n, a, sd, nsd);
 
 	vt_write_file(path, s, strlen(s));
 	free(s);

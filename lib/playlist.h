@@ -42,12 +42,25 @@ struct vt_audio_rendition {
 	int channels;
 };
 
+/* EXT-X-SESSION-DATA with a URI, such as Apple's chapters:
+ * { "com.apple.hls.chapters", "chapters/chapters-hls.json" }. */
+struct vt_session_data {
+	const char *id, *uri;
+};
+
+/* True if s can go between a playlist's quotes or on a URI line: no '"',
+ * no control characters (so no line breaks). */
+int vt_playlist_text_ok(const char *s);
+
 /* Smallest target duration that every segment's rounded duration fits. */
 int vt_playlist_target(const struct vt_segment *segs, size_t n);
 void vt_playlist_write(const char *path, const struct vt_playlist *pl);
+/* The master playlist, with the session data (nsd may be 0) after the
+ * header. */
 void vt_master_write(const char *path, const struct vt_variant *v, size_t n,
-    const struct vt_audio_rendition *audio);
-/* The master playlist's text (malloc'ed), as vt_master_write writes it. */
+    const struct vt_audio_rendition *audio, const struct vt_session_data *sd, size_t nsd);
+/* The master playlist's text (malloc'ed), as vt_master_write writes it
+ * without session data. */
 char *vt_master_text(const struct vt_variant *v, size_t n,
     const struct vt_audio_rendition *audio);
 

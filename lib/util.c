@@ -136,20 +136,30 @@ vt_strdup(const char *s)
 }
 
 char *
+vt_vasprintf(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *s;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	if (n < 0)
+		vt_die(VT_EX_SOFTWARE, "bad format");
+	s = vt_malloc(n + 1);
+	vsnprintf(s, n + 1, fmt, again);
+	va_end(again);
+	return s;
+}
+
+char *
 vt_asprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		vt_die(VT_EX_SOFTWARE, "bad format");
-	s = vt_malloc(n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, n + 1, fmt, ap);
+	s = vt_vasprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }

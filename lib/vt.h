@@ -22,6 +22,7 @@ enum {
 	VT_EX_CANTCREAT = 73,
 	VT_EX_IOERR = 74,
 	VT_EX_TEMPFAIL = 75,
+	VT_EX_NOPERM = 77,
 };
 
 /* Set by vt_init() from argv[0]; prefixes every message. */
@@ -56,6 +57,7 @@ void *vt_calloc(size_t n, size_t size);
 void *vt_realloc(void *p, size_t n);
 char *vt_strdup(const char *s);
 char *vt_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *vt_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Parse a number in [min, max]; a bad or out-of-range value dies with
  * VT_EX_USAGE naming what. */

@@ -231,3 +231,30 @@ packaged() {
 	diff -r -x '*.m4s' -x '*.mp4' "$S/fmp4" out >diff.txt || flunk "playlists differ from the first run:"$'\n'"$(head -n 20 diff.txt)"
 	assert_ladder_frames out "$SRC"
 }
+
+@test "vt-hls --session-data names a URI in the master after the header, and changes nothing else" {
+	packaged fmp4
+	run --separate-stderr vt-hls -S com.apple.hls.chapters=chapters/chapters-hls.json \
+		--session-data 'com.example.x=a b/c.json' -d out <"$S/enc.jsonl"
+	assert_success
+	sed -n 4,5p out/master.m3u8 >got
+	assert_equal '#EXT-X-SESSION-DATA:DATA-ID="com.apple.hls.chapters",URI="chapters/chapters-hls.json"
+#EXT-X-SESSION-DATA:DATA-ID="com.example.x",URI="a b/c.json"' "$(cat got)"
+	assert_equal "$(cat "$S/fmp4/master.m3u8")" "$(sed 4,5d out/master.m3u8)"
+	assert_json "$output" '.session_data == [{"data_id": "com.apple.hls.chapters", "uri": "chapters/chapters-hls.json"}, {"data_id": "com.example.x", "uri": "a b/c.json"}]'
+	assert_json "$S/fmp4.json" 'has("session_data") | not'
+	assert_master out "$SRC"
+}
+
+@test "vt-hls: a bad --session-data exits 64 before writing anything" {
+	local bad
+	for bad in noequals =uri id= 'id=a"b' 'i"d=uri' $'id=a\nb' $'id=a\tb' ''; do
+		run --separate-stderr vt-hls -S "$bad" -d out <"$S/enc.jsonl"
+		assert_failure 64 || return
+		assert_one_error vt-hls || return
+		[ ! -e out ] || { flunk "'$bad': out/ written"; return; }
+	done
+	run --separate-stderr vt-hls --live -S a=b out </dev/null
+	assert_failure 64
+	assert_one_error vt-hls
+}

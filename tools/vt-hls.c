@@ -6,6 +6,7 @@
 #include "vt.h"
 #include "livehls.h"
 #include "package.h"
+#include "playlist.h"
 
 static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
@@ -13,6 +14,7 @@ static const struct option longopts[] = {
 	{ "live", no_argument, NULL, 'L' },
 	{ "window", required_argument, NULL, 'w' },
 	{ "record", no_argument, NULL, 'R' },
+	{ "session-data", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -23,7 +25,7 @@ usage(int status)
 {
 	FILE *f = status ? stderr : stdout;
 
-	fprintf(f, "usage: %s [-f fmp4|ts] -d dir < encoded.jsonl\n", vt_progname);
+	fprintf(f, "usage: %s [-f fmp4|ts] [-S id=uri] -d dir < encoded.jsonl\n", vt_progname);
 	fprintf(f, "       %s --live [-w segments] [-R] -d dir | dir < segments.jsonl\n",
 	    vt_progname);
 	if (!status)
@@ -32,6 +34,8 @@ usage(int status)
 		    "  -L, --live           keep live playlists from vt-livesegment's lines\n"
 		    "  -w, --window N       live: segments in a playlist (default 6)\n"
 		    "  -R, --record         live: keep every segment; write recording.m3u8 at the end\n"
+		    "  -S, --session-data ID=URI\n"
+		    "                       name URI in the master as EXT-X-SESSION-DATA ID\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n"
 		    "Reads vt-encode result lines, or with --live vt-livesegment lines, on\n"
@@ -39,17 +43,34 @@ usage(int status)
 	exit(status);
 }
 
+/* "ID=URI" into sd; both parts go between the master's quotes. */
+static void
+session_data(char *arg, struct vt_session_data *sd)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!vt_playlist_text_ok(arg))
+		vt_die(VT_EX_USAGE, "session data with a double quote or a control character");
+	if (!eq || eq == arg || !eq[1])
+		vt_die(VT_EX_USAGE, "bad session data '%s' (want ID=URI)", arg);
+	*eq = '\0';
+	sd->id = arg;
+	sd->uri = eq + 1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum vt_segfmt fmt = VT_SEG_FMP4;
 	struct vt_livehls_opts lo = { .window = 6 };
+	struct vt_session_data sd[16];
 	const char *dir = NULL;
 	json_t *lines;
 	int c, live = 0;
+	size_t nsd = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:Lw:RhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:RS:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -63,6 +84,11 @@ main(int argc, char *argv[])
 		case 'L': live = 1; break;
 		case 'w': lo.window = (int)vt_parse_int(optarg, 1, 100000, "window"); break;
 		case 'R': lo.record = 1; break;
+		case 'S':
+			if (nsd == sizeof(sd) / sizeof(sd[0]))
+				vt_die(VT_EX_USAGE, "too many --session-data (at most %zu)", nsd);
+			session_data(optarg, &sd[nsd++]);
+			break;
 		case 'h': usage(0); break;
 		case 'V': vt_version(); break;
 		default: usage(VT_EX_USAGE);
@@ -72,12 +98,14 @@ main(int argc, char *argv[])
 		dir = argv[optind++];
 	if (optind != argc || !dir)
 		usage(VT_EX_USAGE);
+	if (live && nsd)
+		vt_die(VT_EX_USAGE, "--session-data is for VOD only");
 	if (live) {
 		lo.dir = dir;
 		return vt_finish(vt_livehls_run(&lo, stdin));
 	}
 	lines = vt_json_read_all(stdin, "standard input");
-	vt_json_print(vt_package_vod(lines, dir, fmt));
+	vt_json_print(vt_package_vod(lines, dir, fmt, sd, nsd));
 	json_decref(lines);
 	return vt_finish(0);
 }

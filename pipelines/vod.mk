@@ -101,6 +101,9 @@ job: $(OUT)/job.json
 define keep-if-same
 cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 endef
+# retry-if WARNING: keep-if-same, unless an optional step failed last time:
+# then its settings look new, so that the step is tried again.
+retry-if = [ ! -e $(1) ] && cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 
 $(W) $(E):
 	mkdir -p $@
@@ -187,7 +190,7 @@ THUMB_FILES    = $(wildcard $(addprefix $(OUT)/thumbnails/,thumbnail.jpg sprite*
 $(W)/scenes.params: FORCE $(W)/request.json
 	@t=$$(jq -j '.chapters.titles // empty' $(W)/request.json; printf x); t=$${t%x}; \
 	$(call steps,scenes.params,"$$([ -z "$$t" ] || $(call sha256,"$$t"))") $(W)/request.json > $@+
-	@$(keep-if-same)
+	@$(call retry-if,$(W)/warn/scenes.json)
 
 $(W)/scenes.json: $(W)/source $(W)/scenes.params | $(TOOLS)
 	@rm -f $(CHAPTER_FILES)
@@ -201,7 +204,7 @@ $(W)/scenes.json: $(W)/source $(W)/scenes.params | $(TOOLS)
 $(W)/thumb.params: FORCE $(W)/request.json | $(W)/scenes.json
 	@$(call steps,thumb.params,"$$(! jq -e .cuts $(W)/scenes.json >/dev/null 2>&1 || \
 	    $(call sha256,$(W)/scenes.json))") $(W)/request.json > $@+
-	@$(keep-if-same)
+	@$(call retry-if,$(W)/warn/thumbnail.json)
 
 $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)

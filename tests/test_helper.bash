@@ -360,6 +360,13 @@ _make_fixture() {
 			-f lavfi -i "sine=f=440:sample_rate=48000:d=2" -ac 2 \
 			-c:v libx264 -preset ultrafast -bf 2 -g 30 -sc_threshold 0 \
 			-pix_fmt yuv420p -c:a aac -b:a 96k "${_BITEXACT[@]}" -f mp4 "$out" ;;
+	shots.mp4)
+		# Three shots of 3 s: cuts at 3 and 6 s.
+		_ffmpeg -f lavfi -i "$_SRC_V:d=3" -f lavfi -i "smptebars=s=320x180:r=30:d=3" \
+			-f lavfi -i "mandelbrot=s=320x180:r=30" -f lavfi -i "sine=f=440:sample_rate=48000:d=9" \
+			-filter_complex "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[2:v]trim=end_frame=90,format=yuv420p[c];[a][b][c]concat=n=3:v=1[v]" \
+			-map '[v]' -map 3:a -ac 2 -c:v libx264 -preset ultrafast -bf 2 -g 30 -pix_fmt yuv420p \
+			-c:a aac -b:a 64k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	vonly.mp4)
 		_ffmpeg -i "$(fixture clip.mp4)" -map 0:v -c copy "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	aonly.m4a)

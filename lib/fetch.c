@@ -264,6 +264,8 @@ vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 	vt_http_on_tick(h, tick, &g);
 	if (!g.bad)
 		vt_http_one(h, r);
+	if (r->status == 200 || r->status == 206)
+		tick(&g);
 	vt_progress_clear(&g.pr);
 	if (!g.bad && r->cc == CURLE_OK && (r->status == 200 || r->status == 206) && !g.checked)
 		check_head(&g);

@@ -471,7 +471,7 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 	if (ferror(in))
 		vt_die(VT_EX_IOERR, "cannot read standard input: %s", strerror(errno));
 	free(buf);
-	if (h.nr)
+	if (h.nr && !o->open)
 		finish(&h);
 	save(&h);
 	vt_json_print(json_pack("{s:s,s:I,s:I,s:b}", "master", "master.m3u8",

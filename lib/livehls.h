@@ -9,6 +9,8 @@ struct vt_livehls_opts {
 	const char *dir;	/* the folder vt-livesegment writes */
 	int window;		/* segments in a playlist */
 	int record;		/* keep every segment; write a VOD at the end */
+	int open;		/* at the end of the input, leave the playlists
+				   live, for a restart or a later run to end */
 	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK; 0 = none */
 };
 

@@ -11,7 +11,7 @@ vt_progress_init(struct vt_progress *p, int force)
 {
 	p->mode = isatty(2) ? 1 : force ? 2 : 0;
 	p->shown = 0;
-	p->last_tenth = -1;
+	p->last_tenth = p->last_obj = -1;
 	p->t0 = vt_now();
 }
 
@@ -34,9 +34,10 @@ vt_progress_show(struct vt_progress *p, const char *label, int64_t done, int64_t
 	if (total > 0 && done > total)
 		done = total;
 	tenth = total > 0 ? (int)(done * 10 / total) : 0;
-	if (p->mode == 2 && tenth == p->last_tenth)
+	if (p->mode == 2 && tenth == p->last_tenth && (obj == p->last_obj || obj < nobj))
 		return;
 	p->last_tenth = tenth;
+	p->last_obj = obj;
 	mib(d, sizeof(d), done);
 	mib(t, sizeof(t), total);
 	if (nobj >= 0)

@@ -776,6 +776,7 @@ put_s3(struct put *p, const char *src, const char *dest)
 				start_obj(ob);
 		vt_http_run(p->http, &stop);
 	}
+	tick(p);
 	vt_progress_clear(&p->pr);
 
 	/* Stopped by a failure or a signal: a second signal kills at once. */

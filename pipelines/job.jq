@@ -1,8 +1,13 @@
 # job.json: what was asked for, what was produced, and what was noted.
-($hls[0]) as $h | ($plan[0]) as $p | ($probe[0]) as $s |
+# $thumb, $scenes: the optional steps' output (null when off or failed);
+# $chapters: OUT/chapters/chapters.json; $warn: the steps' failures.
+($hls[0]) as $h | ($plan[0]) as $p | ($probe[0]) as $s | ($request[0]) as $r |
+def rel: ltrimstr($out + "/");
 {
   status: "ok",
-  request: ($params[0] + {video: $video, out: $out, chunk: ($chunk | tonumber), format: $format}),
+  request: ($params[0] + {thumbnail: $r.thumbnail, chapters: $r.chapters,
+    video: $video, out: $out, chunk: ($chunk | tonumber), format: $format}
+    + if $job == "" then {} else {job: $job} end),
   source: {
     format: $s.format.format_name,
     duration: $s.format.duration,
@@ -11,7 +16,22 @@
   master: "master.m3u8",
   renditions: $h.renditions,
   audio: $h.audio,
+  thumbnail: ($thumb.thumbnail | if . then {path: (.path | rel)} + {mode, time, width, height}
+    + if .requested_time != null then {requested_time} else {} end else null end),
+  sprite: ($thumb.sprite | if . then {vtt: (.vtt | rel), sheets: [.sheets[].path | rel]}
+    + {interval, tiles, tile_width, tile_height} else null end),
+  chapters: (if $chapters and $r.chapters then {
+    count: ($chapters.chapters | length),
+    cuts: ($scenes.cuts | length),
+    threshold: $scenes.threshold,
+    files: {vtt: "chapters/chapters.vtt", json: "chapters/chapters.json", hls: "chapters/chapters-hls.json"}
+  } else null end),
   skipped: $p.skipped,
   notes: $p.notes,
-  warnings: ([$p.skipped[] | "rung \(.name): \(.reason)"] + $p.notes)
+  warnings: ([$p.skipped[] | {component: "plan", message: "rung \(.name): \(.reason)"}]
+    + [$p.notes[] | {component: "plan", message: .}]
+    + $warn
+    + if $r.thumbnail.mode == "scene" and $thumb.thumbnail.mode == "auto" then
+        [{component: "thumbnail", message: "no shots to choose from: chosen as in auto mode"}]
+      else [] end)
 }

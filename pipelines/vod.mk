@@ -1,6 +1,7 @@
 # vt VOD pipeline: VIDEO -> probe -> plan -> split -> encode (one job per
-# chunk) + audio -> hls -> job.json. Included by the top Makefile when
-# VIDEO is set:  make -j8 VIDEO=talk.mp4 RES=1080p,720p,480p,360p
+# chunk) + audio -> hls -> job.json, with optional thumbnails and chapters
+# beside the encodes. Included by the top Makefile when VIDEO is set:
+#   make -j8 VIDEO=talk.mp4 RES=1080p,720p,480p,360p THUMB=auto CHAPTERS=0.4
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
@@ -33,22 +34,33 @@ WATERMARK_IMAGE ?=
 WATERMARK_POS ?= bottom_right
 WATERMARK_SIZE ?= 0.05
 WATERMARK_OPACITY ?= 0.8
+# A thumbnail and a sprite sheet (vt-thumb(1)), and chapters from the shot
+# changes (vt-scenes(1)); both optional, off when empty.
+THUMB ?=
+THUMB_TIME ?=
+THUMB_WIDTH ?= 1280
+SPRITE_INTERVAL ?= 10
+CHAPTERS ?=
+CHAPTER_MIN ?= 10
+CHAPTER_TITLES ?=
+# A JSON job file with the same settings; the variables given win.
+JOB ?=
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
 THREADS  ?= 1
 
-# The watermark's values are data too, taken as written (vt-encode --plan
-# checks them). They reach jq through the environment, never through a
-# recipe's text, where make would run a newline's second half as a command
-# of its own; and make must not expand them to export them itself.
-unexport WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMARK_OPACITY
-VT_WM_TEXT    := $(value WATERMARK)
-VT_WM_IMAGE   := $(value WATERMARK_IMAGE)
-VT_WM_POS     := $(value WATERMARK_POS)
-VT_WM_SIZE    := $(value WATERMARK_SIZE)
-VT_WM_OPACITY := $(value WATERMARK_OPACITY)
-export VT_WM_TEXT VT_WM_IMAGE VT_WM_POS VT_WM_SIZE VT_WM_OPACITY
+# The request's values are data too, taken as written (params.jq and
+# vt-encode --plan check them). They reach jq through the environment, as
+# VT_V_<name>, never through a recipe's text, where make would run a
+# newline's second half as a command of its own; and make must not expand
+# them to export them itself. VT_SET names those the user set, which win
+# over the job file.
+VT_REQUEST := RES WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMARK_OPACITY \
+              THUMB THUMB_TIME THUMB_WIDTH SPRITE_INTERVAL CHAPTERS CHAPTER_MIN CHAPTER_TITLES JOB
+unexport $(VT_REQUEST)
+$(foreach v,$(VT_REQUEST),$(eval VT_V_$(v) := $$(value $(v)))$(eval export VT_V_$(v)))
+export VT_SET := $(foreach v,$(VT_REQUEST),$(if $(filter command environment override,$(origin $(v))),$(v)))
 
 ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
 $(error vt: OUT may hold only letters, digits and . _ / + -)
@@ -64,7 +76,8 @@ endif
 
 W   := $(OUT)/.work
 E   := $(W)/enc
-TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls)
+TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls vt-scenes vt-thumb)
+OPTIONAL := $(VT_ROOT)/pipelines/optional
 
 .PHONY: job FORCE
 .DEFAULT_GOAL := job
@@ -88,6 +101,9 @@ job: $(OUT)/job.json
 define keep-if-same
 cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 endef
+# retry-if WARNING: keep-if-same, unless an optional step failed last time:
+# then its settings look new, so that the step is tried again.
+retry-if = [ ! -e $(1) ] && cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 
 $(W) $(E):
 	mkdir -p $@
@@ -96,14 +112,30 @@ $(W)/source: FORCE | $(W)
 	@[ -e $(call sq,$(SRC)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(SRC))  # it says why
 	@t=$$(readlink -f -- $(call sq,$(SRC))); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
 
-$(W)/params.json: FORCE | $(W)
-	@jq -n -f $(VT_ROOT)/pipelines/params.jq --arg res $(call sq,$(RES)) --arg seg $(SEG) \
-	    --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
-	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) \
-	    --arg wm "$$VT_WM_TEXT" --arg wmimage "$$VT_WM_IMAGE" --arg wmpos "$$VT_WM_POS" \
-	    --arg wmsize "$$VT_WM_SIZE" --arg wmopacity "$$VT_WM_OPACITY" \
-	    --arg wmsum "$$([ -z "$$VT_WM_IMAGE" ] || { sha256sum < "$$VT_WM_IMAGE"; } 2>/dev/null | cut -c1-64)" \
-	    > $@+
+# sha256 FILE: the file's SHA-256, or nothing if it cannot be read.
+sha256 = { sha256sum < $(1); } 2>/dev/null | cut -c1-64
+# steps WHAT [SUM]: pipelines/steps.jq making WHAT, from the file named next.
+steps = jq -r -f $(VT_ROOT)/pipelines/steps.jq --arg what $(1) --arg sum $(if $(2),$(2),'') \
+    --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json
+
+# The request: the variables and the job file, checked before any work.
+$(W)/request.json: FORCE | $(W)
+	@set -- $(foreach v,$(VT_REQUEST),--arg $(v) "$$VT_V_$(v)"); \
+	if [ -n "$$VT_V_JOB" ]; then \
+	  [ -f "$$VT_V_JOB" ] && [ -r "$$VT_V_JOB" ] || \
+	    { printf "vt-vod: cannot read job file '%s'\n" "$${VT_V_JOB//[$$'\n\r\t']/?}" >&2; exit 66; }; \
+	  set -- "$$@" --rawfile job "$$VT_V_JOB"; \
+	else set -- "$$@" --arg job ""; fi; \
+	jq -n -f $(VT_ROOT)/pipelines/params.jq --arg jobname "$$VT_V_JOB" --arg set "$$VT_SET" \
+	    --arg seg $(SEG) --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
+	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) "$$@" > $@+ \
+	  || { rm -f $@+; exit 65; }
+	@$(keep-if-same)
+
+# vt-encode's parameters: a new picture in the watermark's file encodes again.
+$(W)/params.json: FORCE $(W)/request.json
+	@i=$$(jq -j '.watermark.image // empty' $(W)/request.json; printf x); i=$${i%x}; \
+	$(call steps,params,"$$([ -z "$$i" ] || $(call sha256,"$$i"))") $(W)/request.json > $@+
 	@$(keep-if-same)
 
 $(W)/split.params: FORCE | $(W)
@@ -148,22 +180,66 @@ $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	else : > $@+; fi
 	mv $@+ $@
 
-$(W)/hls.params: FORCE | $(W)
-	@echo "format=$(FORMAT)" > $@+
+# Optional steps. Each runs under pipelines/optional: if it fails, job.json
+# says so in its warnings and the video is made all the same. Scene
+# detection decodes the source once, beside the encodes; it makes the
+# chapters, and the shots that the thumbnail's scene mode chooses from.
+CHAPTER_FILES := $(addprefix $(OUT)/chapters/,chapters.vtt chapters.json chapters-hls.json)
+THUMB_FILES    = $(wildcard $(addprefix $(OUT)/thumbnails/,thumbnail.jpg sprite*.jpg sprite.vtt))
+
+$(W)/scenes.params: FORCE $(W)/request.json
+	@t=$$(jq -j '.chapters.titles // empty' $(W)/request.json; printf x); t=$${t%x}; \
+	$(call steps,scenes.params,"$$([ -z "$$t" ] || $(call sha256,"$$t"))") $(W)/request.json > $@+
+	@$(call retry-if,$(W)/warn/scenes.json)
+
+$(W)/scenes.json: $(W)/source $(W)/scenes.params | $(TOOLS)
+	@rm -f $(CHAPTER_FILES)
+	@eval "set -- $$($(call steps,scenes.args) $(W)/scenes.params)"; \
+	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; \
+	else c=$$1; shift; $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@" -- $(call sq,$(SRC)); \
+	  [ -e $@ ] || rm -f $(CHAPTER_FILES); fi
+
+# The thumbnail's scene mode chooses from the shots, so it waits for them;
+# without them it chooses as in auto mode.
+$(W)/thumb.params: FORCE $(W)/request.json | $(W)/scenes.json
+	@$(call steps,thumb.params,"$$(! jq -e .cuts $(W)/scenes.json >/dev/null 2>&1 || \
+	    $(call sha256,$(W)/scenes.json))") $(W)/request.json > $@+
+	@$(call retry-if,$(W)/warn/thumbnail.json)
+
+$(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
+	@rm -f $(THUMB_FILES)
+	@eval "set -- $$($(call steps,thumb.args) $(W)/thumb.params)"; \
+	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
+	else $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- $(call sq,$(SRC)); fi
+
+# The master names the chapters when they were made.
+$(W)/hls.params: FORCE | $(W)/scenes.json
+	@{ echo "format=$(FORMAT)"; [ ! -s $(OUT)/chapters/chapters-hls.json ] || \
+	  echo "session-data=com.apple.hls.chapters=chapters/chapters-hls.json"; } > $@+
 	@$(keep-if-same)
 
-$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/plan.json
+# The master playlist, written last, means the job is done: the optional
+# steps end first.
+$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/plan.json | $(W)/thumb.json
 	for d in $(OUT)/*p/; do n=$$(basename "$$d"); \
 	  [[ $$n =~ ^[0-9]+p$$ ]] && ! jq -e --arg n "$$n" 'any(.rungs[]; .name == $$n)' $(W)/plan.json >/dev/null \
 	  && rm -rf -- "$$d"; done; true
-	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) -d $(OUT) > $@+
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) \
+	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@
 
-$(OUT)/job.json: $(W)/hls.json $(W)/plan.json $(W)/params.json $(OUT)/probe.json
+# Scene detection first: it is the longest single job.
+$(OUT)/job.json: $(W)/scenes.json $(W)/thumb.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
+    $(W)/request.json $(OUT)/probe.json
 	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video $(call sq,$(SRC)) --arg out $(call sq,$(OUT)) \
-	    --arg chunk $(CHUNK) --arg format $(FORMAT) --slurpfile params $(W)/params.json \
+	    --arg chunk $(CHUNK) --arg format $(FORMAT) --arg job "$$VT_V_JOB" \
+	    --slurpfile params $(W)/params.json --slurpfile request $(W)/request.json \
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \
-	    --slurpfile hls $(W)/hls.json > $@+
+	    --slurpfile hls $(W)/hls.json \
+	    --argjson scenes "$$(cat $(W)/scenes.json 2>/dev/null || echo null)" \
+	    --argjson thumb "$$(cat $(W)/thumb.json 2>/dev/null || echo null)" \
+	    --argjson chapters "$$(cat $(OUT)/chapters/chapters.json 2>/dev/null || echo null)" \
+	    --argjson warn "$$({ cat $(W)/warn/*.json 2>/dev/null || :; } | jq -s .)" > $@+
 	mv $@+ $@
 
 endif

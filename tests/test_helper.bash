@@ -360,6 +360,13 @@ _make_fixture() {
 			-f lavfi -i "sine=f=440:sample_rate=48000:d=2" -ac 2 \
 			-c:v libx264 -preset ultrafast -bf 2 -g 30 -sc_threshold 0 \
 			-pix_fmt yuv420p -c:a aac -b:a 96k "${_BITEXACT[@]}" -f mp4 "$out" ;;
+	shots.mp4)
+		# Three shots of 3 s: cuts at 3 and 6 s.
+		_ffmpeg -f lavfi -i "$_SRC_V:d=3" -f lavfi -i "smptebars=s=320x180:r=30:d=3" \
+			-f lavfi -i "mandelbrot=s=320x180:r=30" -f lavfi -i "sine=f=440:sample_rate=48000:d=9" \
+			-filter_complex "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[2:v]trim=end_frame=90,format=yuv420p[c];[a][b][c]concat=n=3:v=1[v]" \
+			-map '[v]' -map 3:a -ac 2 -c:v libx264 -preset ultrafast -bf 2 -g 30 -pix_fmt yuv420p \
+			-c:a aac -b:a 64k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	vonly.mp4)
 		_ffmpeg -i "$(fixture clip.mp4)" -map 0:v -c copy "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	aonly.m4a)
@@ -460,7 +467,8 @@ split_seg() {
 vod_make() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s --no-print-directory -C "$VT_ROOT" VT_BIN="$VT_BIN" \
-		-o "$VT_BIN/vt-probe" -o "$VT_BIN/vt-split" -o "$VT_BIN/vt-encode" -o "$VT_BIN/vt-hls" "$@"
+		-o "$VT_BIN/vt-probe" -o "$VT_BIN/vt-split" -o "$VT_BIN/vt-encode" -o "$VT_BIN/vt-hls" \
+		-o "$VT_BIN/vt-scenes" -o "$VT_BIN/vt-thumb" "$@"
 }
 
 # vod VIDEO OUT [VAR=value...]: run the VOD pipeline with small, fast settings.
@@ -783,4 +791,115 @@ assert_bad_option() {
 	assert_failure 64
 	assert_equal "" "$output"
 	assert_match "usage: $tool" "$stderr"
+}
+
+# --- servers on loopback: S3 (tests/s3d.js) and HTTP (tests/httpd.js) ------
+# scripts/install-deps installs node and tests/node_modules (s3rver).
+
+S3_KEY=vtkey
+S3_SECRET=vt-secret-7f3a9c21e5
+# A temporary key, valid only with its session token (not with MinIO).
+S3_TMP_KEY=vttemp
+S3_TMP_SECRET=vt-secret-tmp-4b8d0e
+S3_TMP_TOKEN=vt-token-91c2f0
+EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+export S3_KEY S3_SECRET S3_TMP_KEY S3_TMP_SECRET S3_TMP_TOKEN EMPTY_SHA256
+
+# need_node: skip unless node and the test servers' packages are installed.
+need_node() {
+	command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
+	[ -d "$VT_ROOT/tests/node_modules/s3rver" ] || skip "tests/node_modules is missing (scripts/install-deps)"
+}
+
+# _serve DIR SCRIPT ARGS...: start node SCRIPT in the background, its port
+# in DIR/port and its pid in DIR/pid; wait until it listens.
+_serve() {
+	local dir=$1 script=$2 i
+	shift 2
+	node "$VT_ROOT/tests/$script" "$@" >"$dir/port" 2>"$dir/stderr" &
+	echo $! >"$dir/pid"
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$dir/port" ] && return 0
+		kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	flunk "$script did not start: $(cat "$dir/stderr")"
+}
+
+# s3_start DIR: an S3 server storing into DIR, with the bucket "videos" and
+# every request logged to DIR/log (see tests/faults.js); MinIO behind it
+# when MinIO is installed, else s3rver. Exports the AWS_* settings for it,
+# and S3_LOG, S3_DIR.
+s3_start() {
+	local dir=$1 up=() p
+	mkdir -p "$dir/data"
+	: >"$dir/log"
+	if command -v minio >/dev/null; then
+		p=$((20000 + RANDOM % 20000))
+		MINIO_ROOT_USER=$S3_KEY MINIO_ROOT_PASSWORD=$S3_SECRET \
+			minio server --quiet --address "127.0.0.1:$p" "$dir/data" >"$dir/minio.log" 2>&1 &
+		echo $! >"$dir/minio.pid"
+		up=(--upstream "http://127.0.0.1:$p")
+	fi
+	_serve "$dir" s3d.js --dir "$dir/data" --log "$dir/log" --key "$S3_KEY:$S3_SECRET" \
+		--key "$S3_TMP_KEY:$S3_TMP_SECRET:$S3_TMP_TOKEN" --bucket videos "${up[@]}" || return
+	S3_DIR=$dir S3_LOG=$dir/log
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(cat "$dir/port")
+	AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=us-east-1
+	export S3_DIR S3_LOG AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+	unset AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3 AWS_DEFAULT_REGION
+	if [ ${#up[@]} -gt 0 ]; then
+		for ((p = 0; p < 100; p++)); do
+			s3curl -X PUT "$AWS_ENDPOINT_URL/videos" >/dev/null 2>&1 && return 0
+			sleep 0.1
+		done
+		flunk "MinIO did not start: $(cat "$dir/minio.log")"
+	fi
+}
+
+# server_stop DIR: stop what s3_start or http_start started there.
+server_stop() {
+	local f
+	for f in "$1/pid" "$1/minio.pid"; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	return 0
+}
+
+# s3curl ARGS...: the independent client: curl signing with SigV4 itself.
+s3curl() {
+	curl -sS --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" --user "$S3_KEY:$S3_SECRET" \
+		-H "x-amz-content-sha256: $EMPTY_SHA256" "$@"
+}
+
+# s3_object KEY FILE [HEADERS]: fetch videos/KEY into FILE (its response
+# headers into HEADERS); fails unless the answer is 200.
+s3_object() {
+	local code
+	code=$(s3curl -o "$2" -D "${3:-/dev/null}" -w '%{http_code}' "$AWS_ENDPOINT_URL/videos/$1") &&
+		[ "$code" = 200 ] || { echo "GET videos/$1: $code" >&2; return 1; }
+}
+
+# s3_uploads PREFIX: the keys of the multipart uploads open under PREFIX.
+s3_uploads() {
+	s3curl "$AWS_ENDPOINT_URL/videos/?prefix=${1//\//%2F}&uploads=" | grep -o '<Key>[^<]*</Key>' | sed 's/<[^>]*>//g'
+}
+
+# faults JSON: queue faults (tests/faults.js) on the server at URL, or the
+# S3 one. faults_clear [URL]: none.
+faults() {
+	curl -sS -f -X POST "${2:-$AWS_ENDPOINT_URL}/__vt/faults" -d "$1" >/dev/null
+}
+faults_clear() {
+	curl -sS -f -X DELETE "${1:-$AWS_ENDPOINT_URL}/__vt/faults" >/dev/null
+}
+
+# http_start DIR: a web server for the files in DIR/root, logging to
+# DIR/log; sets HTTP_URL.
+http_start() {
+	mkdir -p "$1/root"
+	: >"$1/log"
+	_serve "$1" httpd.js --root "$1/root" --log "$1/log" || return
+	HTTP_URL=http://127.0.0.1:$(cat "$1/port")
+	export HTTP_URL
 }

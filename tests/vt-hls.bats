@@ -258,3 +258,16 @@ packaged() {
 	assert_failure 64
 	assert_one_error vt-hls
 }
+
+@test "vt-hls --live --open leaves the playlists open; a run with no input ends them" {
+	vt-livesegment -i "$SRC" -s 1 -r 90p -d out 2>/dev/null | head -n 4 >part.jsonl
+	run --separate-stderr vt-hls --live --open -R out <part.jsonl
+	assert_success
+	! grep -q ENDLIST out/90p/index.m3u8 || flunk "ENDLIST after --open"
+	[ ! -e out/recording.m3u8 ] || flunk "recording.m3u8 after --open"
+	run --separate-stderr vt-hls --live -R out </dev/null
+	assert_success
+	grep -qx '#EXT-X-ENDLIST' out/90p/index.m3u8
+	grep -qx '#EXT-X-PLAYLIST-TYPE:VOD' out/90p/recording.m3u8
+	assert_equal "$(grep -v '^#' out/90p/index.m3u8)" "$(grep -v '^#' out/90p/recording.m3u8)"
+}

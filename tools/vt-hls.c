@@ -14,6 +14,7 @@ static const struct option longopts[] = {
 	{ "live", no_argument, NULL, 'L' },
 	{ "window", required_argument, NULL, 'w' },
 	{ "record", no_argument, NULL, 'R' },
+	{ "open", no_argument, NULL, 'O' },
 	{ "session-data", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -26,7 +27,7 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s [-f fmp4|ts] [-S id=uri] -d dir < encoded.jsonl\n", vt_progname);
-	fprintf(f, "       %s --live [-w segments] [-R] -d dir | dir < segments.jsonl\n",
+	fprintf(f, "       %s --live [-w segments] [-RO] -d dir | dir < segments.jsonl\n",
 	    vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR        output folder\n"
@@ -34,6 +35,7 @@ usage(int status)
 		    "  -L, --live           keep live playlists from vt-livesegment's lines\n"
 		    "  -w, --window N       live: segments in a playlist (default 6)\n"
 		    "  -R, --record         live: keep every segment; write recording.m3u8 at the end\n"
+		    "  -O, --open           live: at the end of the input, leave the playlists open\n"
 		    "  -S, --session-data ID=URI\n"
 		    "                       name URI in the master as EXT-X-SESSION-DATA ID\n"
 		    "  -h, --help           show this help\n"
@@ -70,7 +72,7 @@ main(int argc, char *argv[])
 	size_t nsd = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:Lw:RS:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:ROS:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -84,6 +86,7 @@ main(int argc, char *argv[])
 		case 'L': live = 1; break;
 		case 'w': lo.window = (int)vt_parse_int(optarg, 1, 100000, "window"); break;
 		case 'R': lo.record = 1; break;
+		case 'O': lo.open = 1; break;
 		case 'S':
 			if (nsd == sizeof(sd) / sizeof(sd[0]))
 				vt_die(VT_EX_USAGE, "too many --session-data (at most %zu)", nsd);

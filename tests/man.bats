@@ -204,6 +204,23 @@ item() {
 	assert_examples vt-thumb
 }
 
+@test "vt-put.1: SYNOPSIS is the usage line" {
+	assert_synopsis vt-put
+}
+
+@test "vt-put.1 documents every long option of vt-put --help" {
+	assert_long_options vt-put
+}
+
+@test "vt-put.1: the examples run, against an S3 server on loopback" {
+	local rc=0
+	need_node
+	s3_start "$BATS_TEST_TMPDIR/s3" || return
+	assert_examples vt-put || rc=$?
+	server_stop "$BATS_TEST_TMPDIR/s3"
+	return "$rc"
+}
+
 @test "vt-vod.7 names every variable that vod.mk gives a default" {
 	local p var value n=0
 	p=$(page vt-vod.7)

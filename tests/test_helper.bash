@@ -816,7 +816,7 @@ need_node() {
 _serve() {
 	local dir=$1 script=$2 i
 	shift 2
-	node "$VT_ROOT/tests/$script" "$@" >"$dir/port" 2>"$dir/stderr" &
+	node "$VT_ROOT/tests/$script" "$@" >"$dir/port" 2>"$dir/stderr" 3>&- &
 	echo $! >"$dir/pid"
 	for ((i = 0; i < 200; i++)); do
 		[ -s "$dir/port" ] && return 0
@@ -837,7 +837,7 @@ s3_start() {
 	if command -v minio >/dev/null; then
 		p=$((20000 + RANDOM % 20000))
 		MINIO_ROOT_USER=$S3_KEY MINIO_ROOT_PASSWORD=$S3_SECRET \
-			minio server --quiet --address "127.0.0.1:$p" "$dir/data" >"$dir/minio.log" 2>&1 &
+			minio server --quiet --address "127.0.0.1:$p" "$dir/data" >"$dir/minio.log" 2>&1 3>&- &
 		echo $! >"$dir/minio.pid"
 		up=(--upstream "http://127.0.0.1:$p")
 	fi

@@ -412,3 +412,25 @@ assert_aligned() {
 	run -64 vt-hls --live
 	[ ! -e out/master.m3u8 ]
 }
+
+# corner_psnr A B X Y: PSNR of the 64x36 box at X,Y between two clips.
+corner_psnr() {
+	ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -filter_complex \
+		"[0:v]crop=64:36:$3:$4[a];[1:v]crop=64:36:$3:$4[b];[a][b]psnr" -f null - 2>&1 |
+		sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'
+}
+
+@test "a params file's watermark is burnt into every live rung" {
+	printf '{"watermark": {"text": "LIVE %%{pts}", "position": "top_left", "size": 0.2}}' >wm.json
+	vt-livesegment -i "$S/live.mp4" -s 1 -r 180p,144p -d a >/dev/null
+	vt-livesegment -p wm.json -i "$S/live.mp4" -s 1 -r 180p,144p -d b >/dev/null
+	for r in 180p 144p; do
+		for d in a b; do cat "$d/$r/init_00000000.mp4" "$d/$r/seg_00000002.m4s" >"$d$r.mp4"; done
+		tl=$(corner_psnr "a$r.mp4" "b$r.mp4" 0 0)
+		br=$(corner_psnr "a$r.mp4" "b$r.mp4" 100 100)
+		[ "$tl" != inf ] && (($(echo "$tl < 30" | bc))) || flunk "$r: no watermark top left ($tl dB)"
+		[ "$br" = inf ] || (($(echo "$br > 35" | bc))) || flunk "$r: the picture changed elsewhere ($br dB)"
+	done
+	printf '{"watermark": {"image": "nosuch.png"}}' >bad.json
+	run -66 vt-livesegment -p bad.json -i "$S/live.mp4" -d c
+}

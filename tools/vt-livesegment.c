@@ -5,6 +5,7 @@
 
 #include "vt.h"
 #include "live.h"
+#include "watermark.h"
 
 static const struct option longopts[] = {
 	{ "input", required_argument, NULL, 'i' },
@@ -104,7 +105,9 @@ main(int argc, char *argv[])
 	if (cli.seg > 0) o.p.seg = cli.seg;
 	if (cli.threads >= 0) o.p.threads = cli.threads;
 	if (cli.preset) o.p.preset = cli.preset;
+	vt_watermark_open(&o.p.wm);
 	c = vt_live_run(&o);
+	vt_watermark_close(&o.p.wm);
 	json_decref(pj);
 	return vt_finish(c);
 }

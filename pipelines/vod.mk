@@ -16,7 +16,7 @@ VT_BIN   ?= $(if $(wildcard $(VT_ROOT)/tools/vt-probe.c),$(VT_ROOT)/bin,$(abspat
 # the output folder's name keeps only safe characters.
 sq = '$(subst ','\'',$(1))'
 SRC      := $(value VIDEO)
-NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); n=$${n%.*}; \
+NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); case $(call sq,$(SRC)) in (*://*) n=$${n%%[?\#]*};; esac; n=$${n%.*}; \
               n=$$(printf '%s' "$$n" | tr -c 'A-Za-z0-9._-' _); \
               [ -n "$$n" ] && [ "$${n#.}" = "$$n" ] || n=_$$n; printf '%s' "$$n")
 OUT      ?= out/$(NAME)
@@ -45,6 +45,11 @@ CHAPTER_MIN ?= 10
 CHAPTER_TITLES ?=
 # A JSON job file with the same settings; the variables given win.
 JOB ?=
+# make publish uploads OUT to DEST (vt-put(1)); when the job ends, either
+# way, job.json is POSTed to NOTIFY and ON_DONE runs with its path as $1.
+DEST ?=
+NOTIFY ?=
+ON_DONE ?=
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
@@ -61,6 +66,15 @@ VT_REQUEST := RES WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMA
 unexport $(VT_REQUEST)
 $(foreach v,$(VT_REQUEST),$(eval VT_V_$(v) := $$(value $(v)))$(eval export VT_V_$(v)))
 export VT_SET := $(foreach v,$(VT_REQUEST),$(if $(filter command environment override,$(origin $(v))),$(v)))
+unexport DEST NOTIFY ON_DONE
+export VT_DEST := $(value DEST)
+export VT_NOTIFY := $(value NOTIFY)
+export VT_ON_DONE := $(value ON_DONE)
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(VT_DEST),)
+$(error vt: publish needs DEST, such as DEST=s3://bucket/prefix/)
+endif
+endif
 
 ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
 $(error vt: OUT may hold only letters, digits and . _ / + -)
@@ -76,10 +90,19 @@ endif
 
 W   := $(OUT)/.work
 E   := $(W)/enc
+# A URL (http, https, s3 or file) is fetched into .work first; the job
+# reads that copy, and job.json names the URL.
+VT_URL :=
+ifneq ($(filter http:// https:// s3:// file://,$(firstword $(subst ://,:// ,$(SRC)))),)
+VT_URL := $(SRC)
+SRC := $(W)/source$(shell e=$$(basename -- $(call sq,$(SRC))); e=$${e%%[?\#]*}; \
+         [[ $$e =~ \.[A-Za-z0-9]{1,8}$$ ]] && printf '%s' "$${BASH_REMATCH[0]}")
+endif
+export VT_URL
 TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls vt-scenes vt-thumb)
 OPTIONAL := $(VT_ROOT)/pipelines/optional
 
-.PHONY: job FORCE
+.PHONY: job publish FORCE
 .DEFAULT_GOAL := job
 
 ifndef VT_INNER
@@ -87,12 +110,15 @@ ifndef VT_INNER
 # saying which stage failed and why. The terminal shows the tools' own
 # one-line errors; make's echo of the failure stays in .work/make.log.
 MAKE_NOISE := ^make(\[[0-9]+\])?: \*\*\* \[|/vod\.mk:[0-9]+: .*/chunks\.mk: No such file or directory$$
-job:
+# Then publish, and tell of the end (pipelines/publish, pipelines/notify).
+job publish:
 	@mkdir -p $(W)
-	@{ $(MAKE) --no-print-directory -f $(call sq,$(firstword $(MAKEFILE_LIST))) VT_INNER=1 \
+	@rc=0; { VT_PROGRESS=$$([ -t 2 ] && echo 1) $(MAKE) --no-print-directory -f $(call sq,$(firstword $(MAKEFILE_LIST))) VT_INNER=1 \
 	    $(OUT)/job.json 2>&1 1>&9 | tee $(W)/make.log+ | { grep -v -E "$(MAKE_NOISE)" || :; } >&2; } 9>&1 \
 	  && rm -f $(W)/make.log+ \
-	  || { mv $(W)/make.log+ $(W)/make.log; $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log; }
+	  || { mv $(W)/make.log+ $(W)/make.log; $(VT_ROOT)/pipelines/failed $(OUT) $(W)/make.log || rc=$$?; }; \
+	[ $$rc -ne 0 ] || [ $@ != publish ] || $(VT_ROOT)/pipelines/publish $(OUT) $(VT_BIN) || rc=$$?; \
+	$(VT_ROOT)/pipelines/notify $(OUT) $$rc $(VT_BIN)
 else
 job: $(OUT)/job.json
 
@@ -107,6 +133,14 @@ retry-if = [ ! -e $(1) ] && cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 
 $(W) $(E):
 	mkdir -p $@
+
+# A URL: vt-put fetches it, resuming where a broken transfer or a killed
+# run stopped, and refuses a body that is not audio or video.
+ifdef VT_URL
+$(W)/source: $(SRC)
+$(SRC): | $(W) $(VT_BIN)/vt-put
+	$(VT_BIN)/vt-put --get --media $${VT_PROGRESS:+--progress} "$$VT_URL" $@ > /dev/null
+endif
 
 $(W)/source: FORCE | $(W)
 	@[ -e $(call sq,$(SRC)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(SRC))  # it says why
@@ -231,7 +265,7 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/pla
 # Scene detection first: it is the longest single job.
 $(OUT)/job.json: $(W)/scenes.json $(W)/thumb.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
     $(W)/request.json $(OUT)/probe.json
-	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video $(call sq,$(SRC)) --arg out $(call sq,$(OUT)) \
+	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video "$${VT_URL-}"$(call sq,$(if $(VT_URL),,$(SRC))) --arg out $(call sq,$(OUT)) \
 	    --arg chunk $(CHUNK) --arg format $(FORMAT) --arg job "$$VT_V_JOB" \
 	    --slurpfile params $(W)/params.json --slurpfile request $(W)/request.json \
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \

@@ -468,7 +468,7 @@ vod_make() {
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s --no-print-directory -C "$VT_ROOT" VT_BIN="$VT_BIN" \
 		-o "$VT_BIN/vt-probe" -o "$VT_BIN/vt-split" -o "$VT_BIN/vt-encode" -o "$VT_BIN/vt-hls" \
-		-o "$VT_BIN/vt-scenes" -o "$VT_BIN/vt-thumb" "$@"
+		-o "$VT_BIN/vt-scenes" -o "$VT_BIN/vt-thumb" -o "$VT_BIN/vt-put" "$@"
 }
 
 # vod VIDEO OUT [VAR=value...]: run the VOD pipeline with small, fast settings.

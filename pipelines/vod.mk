@@ -15,6 +15,12 @@ VT_BIN   ?= $(if $(wildcard $(VT_ROOT)/tools/vt-probe.c),$(VT_ROOT)/bin,$(abspat
 # User text is data: it reaches the shell only single-quoted by sq, and
 # the output folder's name keeps only safe characters.
 sq = '$(subst ','\'',$(1))'
+# Values given on the command line or in the environment are taken as
+# written: make must never expand them (a "$(shell ...)" in one must not
+# run), nor export them, which would expand them for a recipe's
+# environment.
+VT_DATA  := VIDEO OUT SEG CHUNK PRESET FORMAT BITRATES AUDIO_BITRATE THREADS VT_BIN
+$(foreach v,$(VT_DATA),$(if $(filter command line environment,$(origin $(v))),$(eval override $(v) := $$(value $(v)))$(eval unexport $(v))))
 SRC      := $(value VIDEO)
 NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); case $(call sq,$(SRC)) in (*://*) n=$${n%%[?\#]*};; esac; n=$${n%.*}; \
               n=$$(printf '%s' "$$n" | tr -c 'A-Za-z0-9._-' _); \

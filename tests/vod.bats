@@ -471,3 +471,20 @@ red_logo() {
 	assert_match "position 'middle'" "$(cat "$S/wmpos.stderr")"
 	assert_match "no-such-logo.png" "$(cat "$S/wmnoimage.stderr")"
 }
+
+@test "vod: make runs nothing written in VIDEO, PRESET, OUT or SEG" {
+	# make runs in $VT_ROOT: a command that ran would leave ranN there
+	cp "$(fixture short.mp4)" 'a$(shell touch ran1).mp4'
+	run vod_make VIDEO="$PWD/"'a$(shell touch ran1).mp4' OUT="$PWD/o1" RES=144p PRESET=ultrafast
+	[ "$status" -eq 0 ] || flunk "$output"
+	[ "$(jq -r .status o1/job.json)" = ok ]
+	run vod_make VIDEO="$(fixture short.mp4)" OUT="$PWD/o2" RES=144p PRESET='ultrafast$(shell touch ran2)'
+	[ "$status" -ne 0 ]
+	run vod_make VIDEO="$(fixture short.mp4)" OUT="$PWD/o3"'$(shell touch ran3)' RES=144p
+	[ "$status" -ne 0 ]
+	run vod_make VIDEO="$(fixture short.mp4)" OUT="$PWD/o4" SEG='$(shell touch ran4)' RES=144p
+	[ "$status" -ne 0 ]
+	for n in 1 2 3 4; do
+		[ ! -e "$VT_ROOT/ran$n" ] && [ ! -e "ran$n" ] || flunk "variable $n's \$(shell) ran"
+	done
+}

@@ -419,10 +419,15 @@ map_ts(struct live *lv, struct stream *s, int64_t ts, int64_t dur)
 	return av_rescale(us - lv->in0, 90000, AV_TIME_BASE) + lv->base;
 }
 
+/* Seconds of encoding a live rung may have waiting before frames are
+ * dropped, whatever the queue length. */
+#define MAX_WAIT 0.5
+
 static void
 on_video(struct live *lv, AVFrame *f)
 {
 	int64_t ts = f->best_effort_timestamp, dur, out;
+	double wait;
 
 	dur = av_rescale_q(1, av_inv_q(lv->src.fps), AV_TIME_BASE_Q);
 	if (ts == AV_NOPTS_VALUE) {
@@ -435,7 +440,8 @@ on_video(struct live *lv, AVFrame *f)
 		return;
 	/* An encoder that cannot keep up loses frames here, the same ones in
 	 * every rung, rather than fall further behind. */
-	if (lv->droppable && vt_venc_backlog(lv->venc) >= vt_venc_queue_size(lv->venc)) {
+	if (lv->droppable && (vt_venc_backlog(lv->venc, &wait) >= vt_venc_queue_size(lv->venc) ||
+	    wait > MAX_WAIT)) {
 		atomic_fetch_add(&lv->dropped, 1);
 		if (!lv->dropwarned++)
 			vt_warn("the encoders are behind real time; dropping frames");

@@ -18,7 +18,8 @@ struct rung {
 	AVCodecContext *enc;
 	AVFilterContext *sink;
 	int64_t last_cell, frame_dur;
-	double busy;		/* seconds spent encoding */
+	double busy;		/* seconds spent encoding; under q.lock */
+	int64_t encoded;	/* frames encoded; under q.lock */
 	struct vt_frameq q;
 	pthread_t thread;
 };
@@ -116,7 +117,10 @@ worker(void *arg)
 			open_encoder(o, f);
 		encode(o, f);
 		av_frame_free(&f);
+		pthread_mutex_lock(&o->q.lock);
 		o->busy += vt_now() - t;
+		o->encoded++;
+		pthread_mutex_unlock(&o->q.lock);
 	}
 	if (o->enc) {
 		encode(o, NULL);
@@ -255,27 +259,38 @@ vt_venc_push(struct vt_venc *e, AVFrame *f)
 }
 
 int
-vt_venc_backlog(struct vt_venc *e)
+vt_venc_backlog(struct vt_venc *e, double *wait)
 {
 	int i, max = 0;
 
+	if (wait)
+		*wait = 0;
 	for (i = 0; i < e->n; i++) {
-		struct vt_frameq *q = &e->rungs[i].q;
+		struct rung *o = &e->rungs[i];
+		double w;
 		int k;
 
-		pthread_mutex_lock(&q->lock);
-		k = q->count;
-		pthread_mutex_unlock(&q->lock);
+		pthread_mutex_lock(&o->q.lock);
+		k = o->q.count;
+		w = o->encoded ? k * o->busy / o->encoded : 0;
+		pthread_mutex_unlock(&o->q.lock);
 		if (k > max)
 			max = k;
+		if (wait && w > *wait)
+			*wait = w;
 	}
 	return max;
 }
 
 double
-vt_venc_busy(const struct vt_venc *e, int i)
+vt_venc_busy(struct vt_venc *e, int i)
 {
-	return e->rungs[i].busy;
+	double b;
+
+	pthread_mutex_lock(&e->rungs[i].q.lock);
+	b = e->rungs[i].busy;
+	pthread_mutex_unlock(&e->rungs[i].q.lock);
+	return b;
 }
 
 int

@@ -33,13 +33,13 @@ struct vt_venc *vt_venc_new(const struct vt_rung *rungs, int n, const struct vt_
  * change between frames. Every rung gets an IDR frame where the grid cell
  * changes, and on the first frame. */
 void vt_venc_push(struct vt_venc *e, AVFrame *f);
-/* The most frames waiting in any rung's queue: a live caller drops frames
- * rather than wait when this reaches the queue size. */
-int vt_venc_backlog(struct vt_venc *e);
+/* The most frames waiting in any rung's queue, and in *wait (if not NULL)
+ * the longest time a rung will take to encode what waits, at its average
+ * speed so far: a live caller drops frames rather than let these grow. */
+int vt_venc_backlog(struct vt_venc *e, double *wait);
 int vt_venc_queue_size(const struct vt_venc *e);
-/* Seconds rung i's encoder has worked so far; call it from that rung's
- * packet callback. */
-double vt_venc_busy(const struct vt_venc *e, int i);
+/* Seconds rung i's encoder has worked so far. */
+double vt_venc_busy(struct vt_venc *e, int i);
 /* Flush every rung and wait for its thread; then free everything.
  * vt_venc_finish does both. */
 void vt_venc_flush(struct vt_venc *e);

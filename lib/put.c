@@ -602,6 +602,7 @@ static struct vt_req *
 bucket_req(struct put *p, const char *query, const char *doing, const char *soft)
 {
 	struct vt_req *r = vt_s3_req(&p->s3, "GET", "", query, NULL);
+	static char why[512];
 	char *code;
 	int ret;
 
@@ -618,8 +619,10 @@ bucket_req(struct put *p, const char *query, const char *doing, const char *soft
 	}
 	free(code);
 	ret = vt_req_exit(r, 1);
-	vt_die(ret, "cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key,
-	    r->status == 404 && ret == VT_EX_CANTCREAT ? "no such bucket" : vt_req_why(r));
+	snprintf(why, sizeof(why), "%s", r->status == 404 && ret == VT_EX_CANTCREAT ?
+	    "no such bucket" : vt_req_why(r));
+	vt_req_free(r);
+	vt_die(ret, "cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key, why);
 }
 
 /* Mark the objects the store has already, by size and ETag. */

@@ -14,7 +14,8 @@
 #define CHUNK (1 << 20)
 
 int
-vt_digest_fd(int fd, off_t off, int64_t len, struct vt_digest *d, struct AVMD5 *whole)
+vt_digest_fd(int fd, off_t off, int64_t len, int which, struct vt_digest *d,
+    struct AVMD5 *whole)
 {
 	struct AVMD5 *md5 = av_md5_alloc();
 	struct AVSHA *sha = av_sha_alloc();
@@ -35,15 +36,19 @@ vt_digest_fd(int fd, off_t off, int64_t len, struct vt_digest *d, struct AVMD5 *
 			ret = -1;
 			break;
 		}
-		av_md5_update(md5, buf, n);
-		av_sha_update(sha, buf, n);
+		if (which & VT_MD5)
+			av_md5_update(md5, buf, n);
+		if (which & VT_SHA256)
+			av_sha_update(sha, buf, n);
 		if (whole)
 			av_md5_update(whole, buf, n);
 		off += n;
 		len -= n;
 	}
-	av_md5_final(md5, d->md5);
-	av_sha_final(sha, d->sha256);
+	if (which & VT_MD5)
+		av_md5_final(md5, d->md5);
+	if (which & VT_SHA256)
+		av_sha_final(sha, d->sha256);
 	av_free(md5);
 	av_free(sha);
 	free(buf);

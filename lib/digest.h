@@ -14,10 +14,13 @@ struct vt_digest {
 	uint8_t sha256[32];
 };
 
-/* Digests of [off, off + len) of fd, read with pread; also fed to whole,
- * when not NULL, as MD5. Returns 0, or -1 with errno set (EIO if the file
- * is shorter). */
-int vt_digest_fd(int fd, off_t off, int64_t len, struct vt_digest *d, struct AVMD5 *whole);
+enum { VT_MD5 = 1, VT_SHA256 = 2 };
+
+/* The digests named by which (VT_MD5 | VT_SHA256) of [off, off + len) of
+ * fd, read with pread; the bytes are also fed to whole, when not NULL, as
+ * MD5. Returns 0, or -1 with errno set (EIO if the file is shorter). */
+int vt_digest_fd(int fd, off_t off, int64_t len, int which, struct vt_digest *d,
+    struct AVMD5 *whole);
 void vt_digest_mem(const void *p, size_t len, struct vt_digest *d);
 
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */

@@ -146,6 +146,20 @@ vt_req_header(struct vt_req *r, const char *fmt, ...)
 }
 
 void
+vt_req_set_header(struct vt_req *r, const char *name, const char *value)
+{
+	struct curl_slist *l, *old = r->headers;
+	size_t n = strlen(name);
+
+	r->headers = NULL;
+	for (l = old; l; l = l->next)
+		if (strncasecmp(l->data, name, n) || l->data[n] != ':')
+			vt_req_header(r, "%s", l->data);
+	curl_slist_free_all(old);
+	vt_req_header(r, "%s: %s", name, value);
+}
+
+void
 vt_http_add(struct vt_http *h, struct vt_req *r)
 {
 	r->http = h;
@@ -385,6 +399,8 @@ start(struct vt_http *h, struct vt_req *r, int slot)
 	CURL *e;
 	char *s;
 
+	if (!r->attempts && r->prepare)
+		r->prepare(r);
 	if (!(e = curl_easy_init()))
 		vt_die(VT_EX_SOFTWARE, "cannot start a transfer");
 	r->easy = e;

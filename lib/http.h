@@ -47,6 +47,7 @@ struct vt_req {
 	/* Called with each piece of a 200/206 body before it is written;
 	 * non-zero stops the transfer (cc becomes CURLE_WRITE_ERROR). */
 	int (*on_body)(struct vt_req *, const char *p, size_t n);
+	void (*prepare)(struct vt_req *);	/* before the first attempt starts */
 	void (*done)(struct vt_req *);	/* once, when finished or given up */
 	void *arg;
 	long tag;			/* free for the caller */
@@ -91,6 +92,8 @@ void vt_http_free(struct vt_http *h);
 struct vt_req *vt_req_new(const char *method, char *url);
 void vt_req_free(struct vt_req *r);
 void vt_req_header(struct vt_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set header name to value, in place of any it had. */
+void vt_req_set_header(struct vt_req *r, const char *name, const char *value);
 
 /* Queue r; done(r) is called from vt_http_run(), which owns r until then.
  * done() may queue more requests. */

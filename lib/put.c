@@ -26,7 +26,7 @@ enum { WAITING, SKIPPED, UPLOADED, FAILED };
 #define RANKS 5
 
 struct part {
-	struct vt_digest d;
+	struct vt_digest d;	/* MD5 */
 	char *etag;
 };
 
@@ -38,7 +38,7 @@ struct obj {
 	int64_t size;
 	int rank;		/* goes up after every object of a lower rank */
 	int fd;
-	struct vt_digest whole;	/* SHA-256 only when in one part */
+	struct vt_digest whole;	/* MD5 */
 	char md5[33];
 	char etag[48];		/* the ETag S3 will give it */
 	int nparts;
@@ -235,8 +235,8 @@ by_key(const void *a, const void *b)
 	return strcmp(((const struct obj *)a)->key, ((const struct obj *)b)->key);
 }
 
-/* Read every file once: its MD5, and the MD5 and SHA-256 of each request
- * body it will be sent in. */
+/* Read every file once for its MD5, and the MD5 of each part it will be
+ * sent in: what the store's ETag will be. */
 static void
 digest(struct put *p, struct obj *o)
 {
@@ -250,7 +250,7 @@ digest(struct put *p, struct obj *o)
 	o->rank = rank(o->rel, o->path);
 	if (o->size <= ps) {
 		o->nparts = 1;
-		if (vt_digest_fd(o->fd, 0, o->size, &o->whole, NULL) < 0)
+		if (vt_digest_fd(o->fd, 0, o->size, VT_MD5, &o->whole, NULL) < 0)
 			vt_die(VT_EX_IOERR, "cannot read '%s': %s", o->path, strerror(errno));
 		vt_hex(o->whole.md5, 16, o->md5);
 		strcpy(o->etag, o->md5);
@@ -266,7 +266,8 @@ digest(struct put *p, struct obj *o)
 		vt_die(VT_EX_SOFTWARE, "out of memory");
 	av_md5_init(w);
 	for (i = 0, off = 0; i < o->nparts; i++, off += ps) {
-		if (vt_digest_fd(o->fd, off, o->size - off < ps ? o->size - off : ps, &o->parts[i].d, w) < 0)
+		if (vt_digest_fd(o->fd, off, o->size - off < ps ? o->size - off : ps, VT_MD5,
+		    &o->parts[i].d, w) < 0)
 			vt_die(VT_EX_IOERR, "cannot read '%s': %s", o->path, strerror(errno));
 		memcpy(all + 16 * i, o->parts[i].d.md5, 16);
 	}
@@ -391,17 +392,41 @@ uploaded(struct obj *o, const char *etag)
 
 /* --- S3 ------------------------------------------------------------------- */
 
+/* The SHA-256 of a body from the file, read just before it is sent: only
+ * what is sent needs it, and meanwhile other transfers run. */
+static void
+sign_body(struct vt_req *r)
+{
+	struct obj *o = r->arg;
+	struct vt_digest d;
+	char sha[65];
+
+	if (vt_digest_fd(r->body_fd, r->body_off, r->body_len, VT_SHA256, &d, NULL) < 0)
+		vt_die(VT_EX_IOERR, "cannot read '%s': %s", o->path, strerror(errno));
+	vt_hex(d.sha256, 32, sha);
+	vt_req_set_header(r, "x-amz-content-sha256", sha);
+}
+
+/* A request for the object whose body has the MD5 of d: from memory with
+ * the SHA-256 of d too, or, when len >= 0, [off, off + len) of its file. */
 static struct vt_req *
-obj_req(struct obj *o, const char *method, const char *query, const struct vt_digest *d)
+obj_req(struct obj *o, const char *method, const char *query, const struct vt_digest *d,
+    off_t off, int64_t len)
 {
 	char sha[65], md5[25];
 	struct vt_req *r;
 
 	vt_hex(d->sha256, 32, sha);
-	r = vt_s3_req(&o->p->s3, method, o->key, query, sha);
+	r = vt_s3_req(&o->p->s3, method, o->key, query, len < 0 ? sha : NULL);
 	vt_md5_base64(d->md5, md5);
 	vt_req_header(r, "Content-MD5: %s", md5);
 	r->arg = o;
+	if (len >= 0) {
+		r->body_fd = o->fd;
+		r->body_off = off;
+		r->body_len = len;
+		r->prepare = sign_body;
+	}
 	return r;
 }
 
@@ -440,7 +465,7 @@ complete(struct obj *o)
 	vt_digest_mem(xml.data, xml.len, &d);
 	id = vt_s3_escape(o->upload_id, 0);
 	q = vt_asprintf("uploadId=%s", id);
-	r = obj_req(o, "POST", q, &d);
+	r = obj_req(o, "POST", q, &d, 0, -1);
 	free(q);
 	free(id);
 	vt_req_header(r, "Content-Type: application/xml");
@@ -521,12 +546,12 @@ create_done(struct vt_req *r)
 	id = vt_s3_escape(o->upload_id, 0);
 	o->parts_left = o->nparts;
 	for (i = 0; i < o->nparts; i++) {
+		off_t off = i * o->part_size;
+		int64_t len = i == o->nparts - 1 ? o->size - off : o->part_size;
+
 		q = vt_asprintf("partNumber=%d&uploadId=%s", i + 1, id);
-		pr = obj_req(o, "PUT", q, &o->parts[i].d);
+		pr = obj_req(o, "PUT", q, &o->parts[i].d, off, len);
 		free(q);
-		pr->body_fd = o->fd;
-		pr->body_off = i * o->part_size;
-		pr->body_len = i == o->nparts - 1 ? o->size - pr->body_off : o->part_size;
 		pr->tag = i;
 		pr->done = part_done;
 		vt_http_add(o->p->http, pr);
@@ -541,9 +566,7 @@ start_obj(struct obj *o)
 
 	o->t0 = vt_now();
 	if (o->nparts == 1) {
-		r = obj_req(o, "PUT", NULL, &o->whole);
-		r->body_fd = o->fd;
-		r->body_len = o->size;
+		r = obj_req(o, "PUT", NULL, &o->whole, 0, o->size);
 		r->done = put_done;
 	} else {
 		r = vt_s3_req(&o->p->s3, "POST", o->key, "uploads=", NULL);
@@ -579,6 +602,7 @@ static struct vt_req *
 bucket_req(struct put *p, const char *query, const char *doing, const char *soft)
 {
 	struct vt_req *r = vt_s3_req(&p->s3, "GET", "", query, NULL);
+	static char why[512];
 	char *code;
 	int ret;
 
@@ -595,8 +619,10 @@ bucket_req(struct put *p, const char *query, const char *doing, const char *soft
 	}
 	free(code);
 	ret = vt_req_exit(r, 1);
-	vt_die(ret, "cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key,
-	    r->status == 404 && ret == VT_EX_CANTCREAT ? "no such bucket" : vt_req_why(r));
+	snprintf(why, sizeof(why), "%s", r->status == 404 && ret == VT_EX_CANTCREAT ?
+	    "no such bucket" : vt_req_why(r));
+	vt_req_free(r);
+	vt_die(ret, "cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key, why);
 }
 
 /* Mark the objects the store has already, by size and ETag. */
@@ -816,7 +842,7 @@ same_file(const char *path, const struct obj *o)
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	same = vt_digest_fd(fd, 0, o->size, &d, NULL) == 0;
+	same = vt_digest_fd(fd, 0, o->size, VT_MD5, &d, NULL) == 0;
 	close(fd);
 	vt_hex(d.md5, 16, md5);
 	return same && !strcmp(md5, o->md5);

@@ -439,6 +439,7 @@ synopsis() {
 @test "stop ends the streams and stops everything it started; it can be run again" {
 	publish "$(vt_live key add last)"
 	wait_for 20 is last live
+	wait_for 15 grows "$(media last)" 1
 	pids=$(cat "$VT_LIVE_ROOT/run/nginx.pid" "$VT_LIVE_ROOT/run/fcgiwrap.pid" \
 		"$VT_LIVE_ROOT/run/supervisor.pid" "$VT_LIVE_ROOT/streams/last/pipeline.pid")
 	run --separate-stderr vt_live stop
@@ -456,4 +457,7 @@ synopsis() {
 	run --separate-stderr vt_live stop
 	assert_success
 	wait "$PUB" || true
+	# no pipeline or VOD job met a sanitizer's complaint on the way
+	! grep -l -e 'Sanitizer' -e 'runtime error' "$VT_LIVE_ROOT"/streams/*/*.log ||
+		flunk "$(grep -h -A5 -e 'Sanitizer' -e 'runtime error' "$VT_LIVE_ROOT"/streams/*/*.log | head -40)"
 }

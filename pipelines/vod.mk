@@ -115,7 +115,7 @@ ifndef VT_INNER
 # The DAG runs in a sub-make; if it fails, job.json still gets written,
 # saying which stage failed and why. The terminal shows the tools' own
 # one-line errors; make's echo of the failure stays in .work/make.log.
-MAKE_NOISE := ^make(\[[0-9]+\])?: \*\*\* \[|/vod\.mk:[0-9]+: .*/chunks\.mk: No such file or directory$$
+MAKE_NOISE := ^make(\[[0-9]+\])?: \*\*\* \[|/vod\.mk:[0-9]+: .*/(chunks|steps)\.mk: No such file or directory$$
 # Then publish, and tell of the end (pipelines/publish, pipelines/notify).
 job publish:
 	@mkdir -p $(W)
@@ -154,9 +154,10 @@ $(W)/source: FORCE | $(W)
 
 # sha256 FILE: the file's SHA-256, or nothing if it cannot be read.
 sha256 = { sha256sum < $(1); } 2>/dev/null | cut -c1-64
-# steps WHAT [SUM]: pipelines/steps.jq making WHAT, from the file named next.
-steps = jq -r -f $(VT_ROOT)/pipelines/steps.jq --arg what $(1) --arg sum $(if $(2),$(2),'') \
-    --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json
+# steps WHAT [ARG]: pipelines/steps.jq making WHAT, from the files named next.
+steps = jq -r -f $(VT_ROOT)/pipelines/steps.jq --arg what $(1) --arg arg $(if $(2),$(2),'') \
+    --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json \
+    --arg work $(W)
 
 # The request: the variables and the job file, checked before any work.
 $(W)/request.json: FORCE | $(W)
@@ -206,7 +207,7 @@ $(W)/chunks.mk: $(W)/chunks.json
 	mv $@+ $@
 
 ifeq ($(filter clean-job,$(MAKECMDGOALS)),)
-include $(W)/chunks.mk
+include $(W)/chunks.mk $(W)/steps.mk
 endif
 
 $(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
@@ -221,9 +222,11 @@ $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	mv $@+ $@
 
 # Optional steps. Each runs under pipelines/optional: if it fails, job.json
-# says so in its warnings and the video is made all the same. Scene
-# detection decodes the source once, beside the encodes; it makes the
-# chapters, and the shots that the thumbnail's scene mode chooses from.
+# says so in its warnings and the video is made all the same. The
+# thumbnail is taken from the source, beside the encodes. Scene detection,
+# for the chapters and the thumbnail's scene mode, decodes the smallest
+# rung's chunks once they are encoded: the same frames as the source's, at
+# a small part of the cost of decoding the source a second time.
 CHAPTER_FILES := $(addprefix $(OUT)/chapters/,chapters.vtt chapters.json chapters-hls.json)
 THUMB_FILES    = $(wildcard $(addprefix $(OUT)/thumbnails/,thumbnail.jpg sprite*.jpg sprite.vtt))
 
@@ -232,16 +235,24 @@ $(W)/scenes.params: FORCE $(W)/request.json
 	$(call steps,scenes.params,"$$([ -z "$$t" ] || $(call sha256,"$$t"))") $(W)/request.json > $@+
 	@$(call retry-if,$(W)/warn/scenes.json)
 
-$(W)/scenes.json: $(W)/source $(W)/scenes.params | $(TOOLS)
-	@rm -f $(CHAPTER_FILES)
+$(W)/scenes.json: $(W)/scenes.params $(W)/plan.json $(CHUNKS:%=$(E)/c%.json) | $(TOOLS)
+	@rm -f $(CHAPTER_FILES) $(W)/scenes.m3u8
 	@eval "set -- $$($(call steps,scenes.args) $(W)/scenes.params)"; \
-	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; \
-	else c=$$1; shift; $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@" -- $(call sq,$(SRC)); \
-	  [ -e $@ ] || rm -f $(CHAPTER_FILES); fi
+	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; exit 0; fi; \
+	c=$$1; shift; \
+	$(call steps,scenes.m3u8,"$$(jq -r '.rungs[-1].name // empty' $(W)/plan.json)") -s \
+	    $(CHUNKS:%=$(E)/c%.json) > $(W)/scenes.m3u8; \
+	if [ -s $(W)/scenes.m3u8 ]; then set -- "$$@" -- $(W)/scenes.m3u8; else set -- "$$@" -- $(call sq,$(SRC)); fi; \
+	$(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
+	[ -e $@ ] || rm -f $(CHAPTER_FILES)
 
-# The thumbnail's scene mode chooses from the shots, so it waits for them;
-# without them it chooses as in auto mode.
-$(W)/thumb.params: FORCE $(W)/request.json | $(W)/scenes.json
+# The thumbnail's scene mode chooses from the shots, so it waits for them
+# (steps.mk says whether it does); without them it chooses as in auto mode.
+$(W)/steps.mk: $(W)/request.json
+	jq -r '"THUMB_SHOTS := " + if .thumbnail.mode == "scene" then "$$(W)/scenes.json" else "" end' $< > $@+
+	mv $@+ $@
+
+$(W)/thumb.params: FORCE $(W)/request.json | $(THUMB_SHOTS)
 	@$(call steps,thumb.params,"$$(! jq -e .cuts $(W)/scenes.json >/dev/null 2>&1 || \
 	    $(call sha256,$(W)/scenes.json))") $(W)/request.json > $@+
 	@$(call retry-if,$(W)/warn/thumbnail.json)
@@ -268,8 +279,8 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/pla
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@
 
-# Scene detection first: it is the longest single job.
-$(OUT)/job.json: $(W)/scenes.json $(W)/thumb.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
+# The thumbnail first, so that it runs beside the encodes.
+$(OUT)/job.json: $(W)/thumb.json $(W)/scenes.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
     $(W)/request.json $(OUT)/probe.json
 	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video "$${VT_URL-}"$(call sq,$(if $(VT_URL),,$(SRC))) --arg out $(call sq,$(OUT)) \
 	    --arg chunk $(CHUNK) --arg format $(FORMAT) --arg job "$$VT_V_JOB" \

@@ -3,9 +3,10 @@
 # playwright-core from tests/browser/node_modules): a pipeline output with
 # three rungs, thumbnails and chapters, served on 127.0.0.1 by
 # tests/browser/player.js, which plays it, switches rungs in the quality
-# menu and hovers over the seek bar. The tests judge what it saw. An error
-# event of hls.js, fatal or not, fails them: on a local server nothing
-# should go wrong.
+# menu and hovers over the seek bar; and a live stream's folder, while
+# vt-livesegment and vt-hls --live write it. The tests judge what it saw.
+# An error event of hls.js, fatal or not, fails them: on a local server
+# nothing should go wrong.
 
 load test_helper
 
@@ -34,6 +35,25 @@ setup_file() {
 	node "$VT_ROOT/tests/browser/player.js" --root "$d/out" --chromium "$CHROMIUM" \
 		>"$d/seen.json" 2>"$d/player.err"
 	echo $? >"$d/player.status"
+	live_run
+}
+
+# live_run: the 9 s clip as a live stream in real time, 1 s segments, and
+# the page on it once the master playlist is there.
+live_run() {
+	local d=$BATS_FILE_TMPDIR pid i
+	{ timeout 60 vt-livesegment -R -i "$(fixture shots.mp4)" -s 1 -r 144p,90p -P ultrafast \
+		-d "$d/live" 2>"$d/livesegment.err" |
+		timeout 60 vt-hls --live "$d/live" >/dev/null 2>"$d/livehls.err"; } &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		[ -s "$d/live/master.m3u8" ] && break
+		sleep 0.05
+	done
+	node "$VT_ROOT/tests/browser/player.js" --root "$d/live" --live 1 --chromium "$CHROMIUM" \
+		>"$d/live.json" 2>"$d/live.err"
+	echo $? >"$d/live.status"
+	wait "$pid"
 }
 
 # seen: what the page showed; fails if the driver could not look at all.
@@ -86,4 +106,13 @@ seen() {
 	assert_json "$SEEN" ".preview | .position == \"${x}px ${y}px\" and .width == \"${w}px\" and .height == \"${h}px\"
 		and (.image | test(\"/thumbnails/sprite[.]jpg\\\"[)]\$\"))"
 	assert_json "$SEEN" ".spriteLoaded == [$(stream_fields "$S/out/thumbnails/sprite.jpg" v:0 width height)]"
+}
+
+@test "player: a live stream's folder plays, and the page shows how far behind the live edge it is" {
+	need_browser || return
+	status=$(cat "$S/live.status") output=$(cat "$S/live.err")
+	assert_success || return
+	assert_json "$S/live.json" '.failure == null and .live == true and .errors == [] and .pageErrors == []'
+	assert_json "$S/live.json" '.liveView | .shown and .latency > 0 and .latency < 10
+		and (.text | test("^LIVE, [0-9]+[.][0-9] s behind$"))'
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// node tests/browser/player.js --root OUT [--chromium PATH] [--screenshot FILE]
+// node tests/browser/player.js --root OUT [--live 1] [--chromium PATH] [--screenshot FILE]
 //
 // Serves a vt output folder on 127.0.0.1, with examples/player.html as
 // /player.html and hls.js as /hls.min.js, opens the page in headless
 // Chromium (playwright-core) and drives it: playback starts and advances,
 // the quality menu switches to another rung, the seek bar's preview shows
-// a sprite tile, the chapters are listed. Prints what it saw as one JSON
-// object; tests/player.bats judges it. Exits 1 only if it could not look.
+// a sprite tile, the chapters are listed. With --live, the folder is a
+// live stream's: playback starts and advances, and the page shows how far
+// behind the live edge it is. Prints what it saw as one JSON object;
+// tests/player.bats judges it. Exits 1 only if it could not look.
 'use strict';
 
 const http = require('http');
@@ -18,7 +20,7 @@ const args = { chromium: '/usr/bin/chromium', timeout: 60 };
 for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 if (!args.root) {
-	console.error('usage: player.js --root OUT [--chromium PATH] [--screenshot FILE] [--timeout S]');
+	console.error('usage: player.js --root OUT [--live 1] [--chromium PATH] [--screenshot FILE] [--timeout S]');
 	process.exit(64);
 }
 
@@ -53,6 +55,63 @@ const server = http.createServer((req, res) => {
 	});
 });
 
+// The VOD checks: play, switch rungs in the menu, chapters, sprite preview.
+async function vod(page, wait, seen) {
+	seen.menu = await page.$$eval('#quality option', (os) => os.map((o) => o.value));
+
+	// Playback starts and advances.
+	await wait(() => player.video.currentTime > 0.5);
+	const t0 = await page.evaluate(() => player.video.currentTime);
+	await wait((t) => player.video.currentTime > t + 1, t0);
+	seen.start = await page.evaluate(() => ({
+		time: player.video.currentTime, level: player.hls.currentLevel,
+		height: player.video.videoHeight, paused: player.video.paused }));
+
+	// Another rung, chosen in the quality menu: hls.js says it switched,
+	// the frames shown come from it, and playback goes on.
+	const to = seen.levels.find((l) => l.height !== seen.start.height).index;
+	await page.selectOption('#quality', String(to));
+	await wait((i) => player.switched.includes(i), to);
+	await wait((i) => player.video.videoHeight === player.levels[i].height, to);
+	const t1 = await page.evaluate(() => player.video.currentTime);
+	await wait((t) => player.video.currentTime > t + 1, t1);
+	seen.switch = await page.evaluate((i) => ({
+		to: i, switched: player.switched, currentLevel: player.hls.currentLevel,
+		height: player.video.videoHeight, time: player.video.currentTime,
+		frames: player.video.getVideoPlaybackQuality().totalVideoFrames }), to);
+
+	// The chapters, and the sprite tile under the pointer at 55% of the bar.
+	await wait(() => player.sprites.length > 0 && player.chapters.length > 0, null, 10);
+	seen.chapters = await page.$$eval('#chapters li', (ls) => ls.map((l) => l.textContent));
+	const bar = await page.locator('#seek').boundingBox();
+	await page.mouse.move(bar.x + bar.width * 0.55, bar.y + bar.height / 2);
+	seen.preview = await page.evaluate(() => {
+		const tile = document.getElementById('tile'), cs = getComputedStyle(tile);
+		return { time: player.preview.time, duration: player.video.duration,
+			shown: document.getElementById('preview').classList.contains('on'),
+			image: cs.backgroundImage, position: cs.backgroundPosition,
+			width: cs.width, height: cs.height,
+			text: document.getElementById('preview-text').textContent };
+	});
+	seen.spriteLoaded = await page.evaluate((u) => new Promise((ok) => {
+		const i = new Image();
+		i.onload = () => ok([i.naturalWidth, i.naturalHeight]);
+		i.onerror = () => ok(null);
+		i.src = u;
+	}), seen.preview.image.replace(/^url\("?|"?\)$/g, ''));
+}
+
+// The live checks: playback advances, and the latency shows.
+async function live(page, wait, seen) {
+	await wait(() => player.video.currentTime > 0.5);
+	const t = await page.evaluate(() => player.video.currentTime);
+	await wait((t0) => player.video.currentTime > t0 + 1 &&
+		/^[0-9]+[.][0-9]$/.test(document.getElementById('latency').textContent), t);
+	seen.liveView = await page.evaluate(() => ({ time: player.video.currentTime,
+		latency: player.hls.latency, shown: !document.getElementById('live').hidden,
+		text: document.getElementById('live').textContent }));
+}
+
 async function look(port) {
 	const { chromium } = require('playwright-core');
 	const browser = await chromium.launch({
@@ -62,56 +121,14 @@ async function look(port) {
 	});
 	const seen = { pageErrors: [], console: [] };
 	const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+	const wait = (fn, arg, s) => page.waitForFunction(fn, arg, { timeout: (s || 20) * 1000, polling: 100 });
+	page.on('pageerror', (e) => seen.pageErrors.push(String(e)));
+	page.on('console', (m) => { if (m.type() === 'error') seen.console.push(m.text()); });
 	try {
-		page.on('pageerror', (e) => seen.pageErrors.push(String(e)));
-		page.on('console', (m) => { if (m.type() === 'error') seen.console.push(m.text()); });
-		const wait = (fn, arg, s) => page.waitForFunction(fn, arg, { timeout: (s || 20) * 1000, polling: 100 });
-
 		await page.goto(`http://127.0.0.1:${port}/player.html`);
 		await wait(() => window.player && player.levels.length > 0);
 		seen.levels = await page.evaluate(() => player.levels);
-		seen.menu = await page.$$eval('#quality option', (os) => os.map((o) => o.value));
-
-		// Playback starts and advances.
-		await wait(() => player.video.currentTime > 0.5);
-		const t0 = await page.evaluate(() => player.video.currentTime);
-		await wait((t) => player.video.currentTime > t + 1, t0);
-		seen.start = await page.evaluate(() => ({
-			time: player.video.currentTime, level: player.hls.currentLevel,
-			height: player.video.videoHeight, paused: player.video.paused }));
-
-		// Another rung, chosen in the quality menu: hls.js says it switched,
-		// the frames shown come from it, and playback goes on.
-		const to = seen.levels.find((l) => l.height !== seen.start.height).index;
-		await page.selectOption('#quality', String(to));
-		await wait((i) => player.switched.includes(i), to);
-		await wait((i) => player.video.videoHeight === player.levels[i].height, to);
-		const t1 = await page.evaluate(() => player.video.currentTime);
-		await wait((t) => player.video.currentTime > t + 1, t1);
-		seen.switch = await page.evaluate((i) => ({
-			to: i, switched: player.switched, currentLevel: player.hls.currentLevel,
-			height: player.video.videoHeight, time: player.video.currentTime,
-			frames: player.video.getVideoPlaybackQuality().totalVideoFrames }), to);
-
-		// The chapters, and the sprite tile under the pointer at 55% of the bar.
-		await wait(() => player.sprites.length > 0 && player.chapters.length > 0, null, 10);
-		seen.chapters = await page.$$eval('#chapters li', (ls) => ls.map((l) => l.textContent));
-		const bar = await page.locator('#seek').boundingBox();
-		await page.mouse.move(bar.x + bar.width * 0.55, bar.y + bar.height / 2);
-		seen.preview = await page.evaluate(() => {
-			const tile = document.getElementById('tile'), cs = getComputedStyle(tile);
-			return { time: player.preview.time, duration: player.video.duration,
-				shown: document.getElementById('preview').classList.contains('on'),
-				image: cs.backgroundImage, position: cs.backgroundPosition,
-				width: cs.width, height: cs.height,
-				text: document.getElementById('preview-text').textContent };
-		});
-		seen.spriteLoaded = await page.evaluate((u) => new Promise((ok) => {
-			const i = new Image();
-			i.onload = () => ok([i.naturalWidth, i.naturalHeight]);
-			i.onerror = () => ok(null);
-			i.src = u;
-		}), seen.preview.image.replace(/^url\("?|"?\)$/g, ''));
+		await (args.live ? live : vod)(page, wait, seen);
 	} catch (e) {
 		// what was seen so far, and where it stopped
 		seen.failure = e && e.message ? e.message.split('\n')[0] : String(e);

@@ -61,9 +61,14 @@ install: all
 	install -m 644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
 	install -m 755 $(TOP)/pipelines/failed $(TOP)/pipelines/optional $(TOP)/pipelines/publish $(TOP)/pipelines/notify $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 	install -m 644 $(TOP)/pipelines/*.mk $(TOP)/pipelines/*.jq $(DESTDIR)$(PREFIX)/share/vt/pipelines/
+	mkdir -p $(DESTDIR)$(PREFIX)/share/vt/live
+	install -m 755 $(TOP)/scripts/vt-live $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(TOP)/live/nginx.conf.in $(DESTDIR)$(PREFIX)/share/vt/live/
+	install -m 755 $(TOP)/live/auth $(DESTDIR)$(PREFIX)/share/vt/live/
 
 uninstall:
-	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(MANS:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man1/%) \
+	rm -f $(TOOLS:%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/bin/vt-live \
+	    $(MANS:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man1/%) \
 	    $(MAN7:$(TOP)/man/%=$(DESTDIR)$(MANPREFIX)/man7/%)
 	rm -rf $(DESTDIR)$(PREFIX)/share/vt
 

@@ -22,7 +22,7 @@ struct get {
 	struct vt_req *req;
 	struct vt_progress pr;
 	char *idpath;		/* where the validator of dest.part is kept */
-	int media, checked, bad, saved;
+	int media, checked, bad, restarted;
 	struct vt_buf head;
 };
 
@@ -58,7 +58,6 @@ save_validator(struct get *g, struct vt_req *r)
 {
 	const char *v = r->etag && strncmp(r->etag, "W/", 2) ? r->etag : r->last_modified;
 
-	g->saved = 1;
 	if (!v)
 		return;
 	if (!r->validator || strcmp(r->validator, v)) {
@@ -75,8 +74,13 @@ on_body(struct vt_req *r, const char *p, size_t n)
 	struct get *g = r->arg;
 	size_t k;
 
-	if (!g->saved)
+	if (r->out_have == 0) {
+		/* From the first byte: the object may be another than before. */
+		g->restarted = 1;
 		save_validator(g, r);
+		g->head.len = 0;
+		g->checked = g->bad = 0;
+	}
 	if (g->checked)
 		return 0;
 	k = HEAD_MAX - g->head.len < n ? HEAD_MAX - g->head.len : n;
@@ -123,7 +127,6 @@ open_part(struct get *g, const char *part, struct vt_req *r)
 	r->validator = st.st_size > 0 ? slurp(g->idpath) : NULL;
 	if (r->validator && (!g->media || st.st_size >= HEAD_MAX)) {
 		r->out_have = st.st_size;
-		g->saved = 1;
 		if (g->media) {
 			g->head.len = 0;
 			vt_buf_add(&g->head, "", 0);
@@ -153,7 +156,7 @@ report(const struct get *g, const char *dest, const struct vt_req *r, int64_t fi
 	}
 	vt_json_print(json_pack("{s:s, s:s, s:I, s:s?, s:s, s:I}", "source", vt_url_show(g->src),
 	    "file", dest, "bytes", (json_int_t)r->out_have, "etag", etag,
-	    "status", first > 0 ? "resumed" : "downloaded", "ms", (json_int_t)r->ms));
+	    "status", first > 0 && !g->restarted ? "resumed" : "downloaded", "ms", (json_int_t)r->ms));
 	free(etag);
 }
 

@@ -341,6 +341,21 @@ header() {
 	cmp slow.bin "$S/big.bin"
 }
 
+@test "vt-put --get: a partial file of an object changed since is fetched again, whole" {
+	local f=$BATS_FILE_TMPDIR/http/root/changed.bin
+	cp "$S/big.bin" "$f"
+	faults '{"match": "changed.bin", "drop": "half"}' "$HTTP_URL"
+	run --separate-stderr vt-put --retries 0 --get "$HTTP_URL/changed.bin" changed.bin
+	assert_failure 75
+	[ -s changed.bin.part ] || { flunk "no changed.bin.part kept"; return; }
+	head -c 7000000 /dev/urandom >"$f"
+	touch -d '+1 minute' "$f"
+	run --separate-stderr vt-put --get "$HTTP_URL/changed.bin" changed.bin
+	assert_success
+	assert_json "$output" '.status == "downloaded" and .bytes == 7000000'
+	cmp changed.bin "$f"
+}
+
 @test "vt-put --get: a 404 and a body that is not video fail clearly" {
 	run --separate-stderr vt-put --get --media "$HTTP_URL/no-such.mp4" x.mp4
 	assert_failure 66

@@ -65,6 +65,7 @@ struct put {
 	int status;		/* the first failure's exit status */
 	int ndone, ntodo;
 	int64_t total;		/* bytes to send */
+	char *label;		/* dest, for progress */
 };
 
 static volatile sig_atomic_t stop;	/* a signal's number, or -1 after a failure */
@@ -585,7 +586,7 @@ tick(void *arg)
 	int64_t sent, recv;
 
 	vt_http_bytes(p->http, &sent, &recv);
-	vt_progress_show(&p->pr, p->s3.bucket, sent, p->total, p->ndone, p->ntodo);
+	vt_progress_show(&p->pr, p->label, sent, p->total, p->ndone, p->ntodo);
 }
 
 static struct obj *
@@ -794,6 +795,7 @@ put_s3(struct put *p, const char *src, const char *dest)
 			p->ntodo++;
 			p->total += ob->size;
 		}
+	p->label = vt_asprintf("s3://%s/%s", p->s3.bucket, prefix);
 	vt_progress_init(&p->pr, o->progress);
 	vt_http_on_tick(p->http, tick, p);
 	for (r = 0; r < RANKS && !stop; r++) {
@@ -818,6 +820,7 @@ put_s3(struct put *p, const char *src, const char *dest)
 		vt_http_run(p->http, NULL);
 	}
 	free(prefix);
+	free(p->label);
 	vt_http_free(p->http);
 	vt_s3_close(&p->s3);
 	if (stop > 0) {

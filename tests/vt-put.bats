@@ -401,7 +401,7 @@ header() {
 @test "vt-put --progress: progress lines on stderr, data alone on stdout" {
 	run --separate-stderr vt-put --progress --force --part-size 5M "$S/big.bin" s3://videos/progress/
 	assert_success
-	assert_match '^vt-put: videos: 12\.0 of 12\.0 MiB \(100%\), 1 of 1 objects' "${stderr##*$'\n'}"
+	assert_match '^vt-put: s3://videos/progress/: 12\.0 of 12\.0 MiB \(100%\), 1 of 1 objects' "${stderr##*$'\n'}"
 	assert_json "$output" '.status == "uploaded"'
 }
 

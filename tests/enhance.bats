@@ -33,6 +33,7 @@ setup_file() {
 	fixtures shots.mp4 aonly.m4a trunc.mp4 || return
 	cd "$d" || return
 	printf '%s\n' "$JOB_JSON" >job.json
+	printf '%s\n' '{"thumbnail": {"mode": "scene", "sprite_interval": 0}}' >scene.json
 	# A thumbnail folder that cannot be made, and titles that are not UTF-8:
 	# both optional steps fail for real.
 	mkdir -p fail && : >fail/thumbnails
@@ -53,6 +54,7 @@ setup_file() {
 		"job $f/shots.mp4 JOB=$d/job.json" \
 		"override $f/shots.mp4 JOB=$d/job.json RES=90p THUMB=auto THUMB_TIME= CHAPTERS= WATERMARK_POS=center" \
 		"scene $f/shots.mp4 RES=90p THUMB=scene SPRITE_INTERVAL=0" \
+		"jobscene $f/shots.mp4 RES=90p JOB=$d/scene.json" \
 		"fail $f/shots.mp4 RES=90p THUMB=timestamp THUMB_TIME=1 CHAPTERS=0.4 CHAPTER_MIN=2 CHAPTER_TITLES=$d/latin.txt" \
 		"aonly $f/aonly.m4a RES=90p THUMB=auto CHAPTERS=0.4" \
 		"trunc $f/trunc.mp4 RES=90p THUMB=auto CHAPTERS=0.4" \
@@ -180,7 +182,10 @@ assert_vtt_cues() {
 	! grep -q SESSION-DATA "$OUT/master.m3u8" || flunk "the master names chapters"
 }
 
-@test "enhance: THUMB=scene chooses within the longest shot; no chapters without CHAPTERS" {
+@test "enhance: THUMB=scene, or scene mode in a job file, chooses within the longest shot; no chapters without CHAPTERS" {
+	built jobscene || return
+	assert_json "$OUT/job.json" '.request.thumbnail == {mode: "scene", width: 1280, sprite_interval: 0}'
+	cmp "$OUT/thumbnails/thumbnail.jpg" "$S/scene/thumbnails/thumbnail.jpg" || flunk "not the same thumbnail as THUMB=scene"
 	built scene
 	assert_json "$OUT/job.json" '.thumbnail.mode == "scene" and .sprite == null and .chapters == null'
 	assert_json "$OUT/.work/thumb.json" '.thumbnail.shot | .index >= 0 and .end - .start == 3'

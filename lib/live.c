@@ -73,7 +73,7 @@ struct live {
 	int dropwarned, droppable;	/* a live input: drop rather than wait */
 	/* reading */
 	AVFormatContext *in;
-	int reading, stalled;
+	int reading, stalled, openfails;
 	double activity;	/* vt_now() of the last data */
 	double opened;		/* Unix time the publish began */
 	double rt_t0;		/* --realtime: clock at rt_in0 */
@@ -286,8 +286,13 @@ open_input(struct live *lv)
 	if (err < 0) {
 		if (stopsig)
 			return NULL;
-		if (o->listen && o->wait) {
-			vt_warn("'%s': the publish failed: %s", o->url, vt_averr(err));
+		if (o->wait) {
+			if (!lv->openfails++ || o->listen)
+				vt_warn("'%s': %s: %s", o->url, o->listen ? "the publish failed" :
+				    "cannot open; trying again", vt_averr(err));
+			/* A pulled stream is tried again after a pause. */
+			if (!o->listen)
+				sleep(1);
 			return NULL;
 		}
 		if (err == AVERROR(ENOENT) || err == AVERROR(EACCES))
@@ -300,12 +305,13 @@ open_input(struct live *lv)
 			    vt_averr(err));
 		vt_die(VT_EX_UNAVAILABLE, "cannot open '%s': %s", o->url, vt_averr(err));
 	}
+	lv->openfails = 0;
 	lv->activity = vt_now();
 	lv->opened = vt_wallclock();
 	lv->reading = 1;
 	if ((err = avformat_find_stream_info(in, NULL)) < 0 || in->nb_streams == 0) {
 		avformat_close_input(&in);
-		if (stopsig || (o->listen && o->wait)) {
+		if (stopsig || o->wait) {
 			if (!stopsig)
 				vt_warn("'%s': no streams in the publish", o->url);
 			return NULL;

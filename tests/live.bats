@@ -434,3 +434,17 @@ corner_psnr() {
 	printf '{"watermark": {"image": "nosuch.png"}}' >bad.json
 	run -66 vt-livesegment -p bad.json -i "$S/live.mp4" -d c
 }
+
+@test "pulling RTMP with --wait: tried again until the server is there" {
+	p=$(port)
+	pipeline -i "rtmp://127.0.0.1:$p/live/key" -w -s 1 -r 144p
+	sleep 1.5
+	# the ffmpeg CLI as an RTMP server that plays the clip to whoever connects
+	_ffmpeg -re -i "$S/live.mp4" -c copy -f flv -listen 1 "rtmp://127.0.0.1:$p/live/key"
+	sleep 0.5
+	pkill -TERM -f "vt-livesegment -i rtmp://127.0.0.1:$p/" || true
+	finish
+	grep -q 'cannot open; trying again' seg.err
+	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 5 ]
+	assert_aligned
+}

@@ -26,20 +26,38 @@ else
 all: $(TOOLS:%=$(TOP)/bin/%)
 endif
 
-# Tools are named by absolute path, so the pipeline's $(VT_BIN)/vt-x
-# prerequisites find these rules from any directory.
-$(TOP)/bin/%: $(TOP)/tools/%.c $(LIBSRC) $(LIBHDR) | $(TOP)/bin
-	$(CC) $(VT_CFLAGS) $(CFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
+# lib/ is compiled once into an archive per build flavour (plain, and
+# with the sanitizers) that every tool links. Tools are named by absolute
+# path, so the pipeline's $(VT_BIN)/vt-x prerequisites find these rules
+# from any directory.
+$(TOP)/build/%.o: $(TOP)/lib/%.c $(LIBHDR) | $(TOP)/build
+	$(CC) $(VT_CFLAGS) $(CFLAGS) -c -o $@+ $< && mv $@+ $@
 
-$(TOP)/bin-san/%: $(TOP)/tools/%.c $(LIBSRC) $(LIBHDR) | $(TOP)/bin-san
-	$(CC) $(VT_CFLAGS) $(SANFLAGS) -o $@+ $< $(LIBSRC) $(VT_LDLIBS) && mv $@+ $@
+$(TOP)/build-san/%.o: $(TOP)/lib/%.c $(LIBHDR) | $(TOP)/build-san
+	$(CC) $(VT_CFLAGS) $(SANFLAGS) -c -o $@+ $< && mv $@+ $@
 
-$(TOP)/bin $(TOP)/bin-san:
+$(TOP)/build/libvt.a: $(LIBSRC:$(TOP)/lib/%.c=$(TOP)/build/%.o)
+	rm -f $@+ && ar rcs $@+ $^ && mv $@+ $@
+
+$(TOP)/build-san/libvt.a: $(LIBSRC:$(TOP)/lib/%.c=$(TOP)/build-san/%.o)
+	rm -f $@+ && ar rcs $@+ $^ && mv $@+ $@
+
+$(TOP)/bin/%: $(TOP)/tools/%.c $(TOP)/build/libvt.a $(LIBHDR) | $(TOP)/bin
+	$(CC) $(VT_CFLAGS) $(CFLAGS) -o $@+ $< $(TOP)/build/libvt.a $(VT_LDLIBS) && mv $@+ $@
+
+$(TOP)/bin-san/%: $(TOP)/tools/%.c $(TOP)/build-san/libvt.a $(LIBHDR) | $(TOP)/bin-san
+	$(CC) $(VT_CFLAGS) $(SANFLAGS) -o $@+ $< $(TOP)/build-san/libvt.a $(VT_LDLIBS) && mv $@+ $@
+
+$(TOP)/bin $(TOP)/bin-san $(TOP)/build $(TOP)/build-san:
 	mkdir -p $@
+
+.SECONDARY: $(LIBSRC:$(TOP)/lib/%.c=$(TOP)/build/%.o) $(LIBSRC:$(TOP)/lib/%.c=$(TOP)/build-san/%.o)
 
 sanitize: $(TOOLS:%=$(TOP)/bin-san/%)
 
-check: all sanitize
+# Both builds at once, one job per core; then the suite on each.
+check:
+	$(MAKE) -j$$(nproc) all sanitize
 	tests/run bin
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san
 
@@ -73,6 +91,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/vt
 
 clean:
-	rm -rf bin bin-san
+	rm -rf bin bin-san build build-san
 
 .PHONY: all sanitize check check-plain check-san demo install uninstall clean

@@ -55,11 +55,13 @@ $(TOP)/bin $(TOP)/bin-san $(TOP)/build $(TOP)/build-san:
 
 sanitize: $(TOOLS:%=$(TOP)/bin-san/%)
 
-# Both builds at once, one job per core; then the suite on each.
+# Both builds at once, one job per core; then the suite on each, two test
+# files at a time (many wait on real-time streams rather than the CPU).
 check:
 	$(MAKE) -j$$(nproc) all sanitize
-	tests/run bin
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san
+	BATS_JOBS=$${BATS_JOBS:-2} tests/run bin
+	BATS_JOBS=$${BATS_JOBS:-2} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san
 
 check-plain: all
 	tests/run bin

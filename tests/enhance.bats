@@ -7,21 +7,6 @@
 
 load test_helper
 
-# pipeline NAME VIDEO [VAR=value...]: run the pipeline into $BATS_FILE_TMPDIR/NAME,
-# keeping its status and stderr.
-pipeline() {
-	local name=$1 video=$2 dir=$BATS_FILE_TMPDIR rc=0
-	shift 2
-	vod "$video" "$dir/$name" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" || rc=$?
-	echo "$rc" >"$dir/$name.status"
-}
-
-throttle() {
-	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
-		wait -n || :
-	done
-}
-
 # The request of the issue, as variables and as a job file.
 JOB_JSON='{"resolutions": ["180p", "90p"],
  "thumbnail": {"mode": "timestamp", "time": 4.5, "sprite_interval": 2},
@@ -73,13 +58,6 @@ setup_file() {
 		pipeline $name -j2 &
 	done
 	wait || :
-}
-
-built() {
-	OUT=$S/$1
-	status=$(cat "$S/$1.status") output=$(cat "$S/$1.stderr")
-	assert_success || return
-	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
 }
 
 # refused NAME STAGE WORDS: that run failed in STAGE with one vt- error

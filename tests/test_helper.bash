@@ -479,6 +479,30 @@ vod() {
 	vod_make -j4 VIDEO="$video" OUT="$out" PRESET=ultrafast SEG=2 CHUNK=2 "$@"
 }
 
+# pipeline NAME VIDEO [VAR=value...]: run the pipeline into $BATS_FILE_TMPDIR/NAME,
+# keeping its status and stderr.
+pipeline() {
+	local name=$1 video=$2 dir=$BATS_FILE_TMPDIR rc=0
+	shift 2
+	vod "$video" "$dir/$name" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" || rc=$?
+	echo "$rc" >"$dir/$name.status"
+}
+
+# throttle N: wait until fewer than N background jobs run.
+throttle() {
+	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
+		wait -n || :
+	done
+}
+
+# built NAME: that pipeline run succeeded; OUT is its folder.
+built() {
+	OUT=$S/$1
+	status=$(cat "$S/$1.status") output=$(cat "$S/$1.stderr")
+	assert_success || return
+	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
+}
+
 # --- claims about a whole HLS ladder (OUT/master.m3u8) -----------------------
 # Each checks one claim for every rendition and flunks naming the culprit.
 

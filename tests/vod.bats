@@ -5,22 +5,6 @@
 
 load test_helper
 
-# pipeline NAME VIDEO [VAR=value...]: run the pipeline into $BATS_FILE_TMPDIR/NAME,
-# keeping its status and stderr.
-pipeline() {
-	local name=$1 video=$2 dir=$BATS_FILE_TMPDIR rc=0
-	shift 2
-	vod "$video" "$dir/$name" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" || rc=$?
-	echo "$rc" >"$dir/$name.status"
-}
-
-# throttle N: wait until fewer than N background jobs run.
-throttle() {
-	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
-		wait -n || :
-	done
-}
-
 setup_file() {
 	local f=$VT_FIXTURES name
 	fixtures clip.mp4 vonly.mp4 aonly.m4a odd.mp4 sar.mp4 rot.mp4 ten.mkv \
@@ -56,14 +40,6 @@ setup_file() {
 	wait || :
 }
 
-
-# built NAME: that pipeline run succeeded; OUT is its folder.
-built() {
-	OUT=$S/$1
-	status=$(cat "$S/$1.status") output=$(cat "$S/$1.stderr")
-	assert_success || return
-	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
-}
 
 # refused NAME: that pipeline run failed with one vt- error, no master, and
 # a job.json that says it failed.

@@ -14,7 +14,7 @@ JOB_JSON='{"resolutions": ["180p", "90p"],
  "chapters": {"scene_threshold": 0.4, "min_length": 2}}'
 
 setup_file() {
-	local f=$VT_FIXTURES d=$BATS_FILE_TMPDIR name bad=()
+	local f=$VT_FIXTURES d=$BATS_FILE_TMPDIR bad=()
 	fixtures shots.mp4 aonly.m4a trunc.mp4 || return
 	cd "$d" || return
 	printf '%s\n' "$JOB_JSON" >job.json
@@ -52,12 +52,7 @@ setup_file() {
 		"width $f/shots.mp4 RES=90p THUMB=auto THUMB_WIDTH=0" \
 		"nojob $f/shots.mp4 RES=90p JOB=$d/no-such-job.json" \
 		"${bad[@]}"
-	for name in "$@"; do
-		throttle 2
-		# shellcheck disable=SC2086
-		pipeline $name -j2 &
-	done
-	wait || :
+	pipelines "$@"
 }
 
 # refused NAME STAGE WORDS: that run failed in STAGE with one vt- error

@@ -495,6 +495,17 @@ throttle() {
 	done
 }
 
+# pipelines "NAME VIDEO [VAR=value...]"...: pipeline for each, two at a time.
+pipelines() {
+	local spec
+	for spec in "$@"; do
+		throttle 2
+		# shellcheck disable=SC2086
+		pipeline $spec -j2 &
+	done
+	wait || :
+}
+
 # built NAME: that pipeline run succeeded; OUT is its folder.
 built() {
 	OUT=$S/$1

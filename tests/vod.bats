@@ -6,7 +6,7 @@
 load test_helper
 
 setup_file() {
-	local f=$VT_FIXTURES name
+	local f=$VT_FIXTURES
 	fixtures clip.mp4 vonly.mp4 aonly.m4a odd.mp4 sar.mp4 rot.mp4 ten.mkv \
 		hevc.mkv vp9.webm vp8.webm mp3.mkv zero.mp4 trunc.mp4 text.mp4 || return
 	set -- \
@@ -32,12 +32,7 @@ setup_file() {
 		"wmsize $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_SIZE=0" \
 		"wmnoimage $f/clip.mp4 RES=90p WATERMARK_IMAGE=$BATS_FILE_TMPDIR/no-such-logo.png" \
 		"wmnotpng $f/clip.mp4 RES=90p WATERMARK_IMAGE=$f/text.mp4"
-	for name in "$@"; do
-		throttle 2
-		# shellcheck disable=SC2086
-		pipeline $name -j2 &
-	done
-	wait || :
+	pipelines "$@"
 }
 
 

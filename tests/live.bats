@@ -22,15 +22,6 @@ setup_file() {
 		-g 30 -pix_fmt yuv420p "$S/hd10.mp4"
 }
 
-# port: a free TCP port on loopback.
-port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htan "( sport = :$p )" | grep -q . || { echo "$p"; return; }
-	done
-}
-
 # wait_listen PORT [udp]: until something listens there (at most 10 s).
 wait_listen() {
 	local i flags=-Htln
@@ -167,7 +158,7 @@ assert_aligned() {
 }
 
 @test "while live: no ENDLIST, media sequence never goes back, target never changes" {
-	p=$(port)
+	p=$(free_port)
 	HLS_ARGS="-w 3" pipeline -l "rtmp://127.0.0.1:$p/live/key" -s 1 -r 144p
 	wait_listen "$p"
 	publish "rtmp://127.0.0.1:$p/live/key" &
@@ -233,7 +224,7 @@ assert_aligned() {
 }
 
 @test "a publisher that leaves and returns (--wait): discontinuity, no gap in the media sequence" {
-	p=$(port)
+	p=$(free_port)
 	HLS_ARGS="-w 4" pipeline -l "rtmp://127.0.0.1:$p/live/key" -w -s 1 -r 144p
 	wait_listen "$p"
 	publish "rtmp://127.0.0.1:$p/live/key" "$S/live.mp4" -t 3
@@ -306,7 +297,7 @@ assert_aligned() {
 }
 
 @test "SRT: a publisher in caller mode" {
-	p=$(port)
+	p=$(free_port)
 	pipeline -l "srt://127.0.0.1:$p" -s 1 -r 144p
 	wait_listen "$p" udp
 	_ffmpeg -re -i "$S/live.mp4" -c copy -f mpegts "srt://127.0.0.1:$p?mode=caller"
@@ -317,7 +308,7 @@ assert_aligned() {
 }
 
 @test "a publisher that sends video only gets a master without audio" {
-	p=$(port)
+	p=$(free_port)
 	pipeline -l "rtmp://127.0.0.1:$p/live/key" -s 1 -r 144p
 	wait_listen "$p"
 	publish "rtmp://127.0.0.1:$p/live/key" "$S/vonly.mp4"
@@ -329,7 +320,7 @@ assert_aligned() {
 }
 
 @test "garbage on the RTMP port is refused with an error" {
-	p=$(port)
+	p=$(free_port)
 	vt-livesegment -l "rtmp://127.0.0.1:$p/live/key" -d out >seg.jsonl 2>seg.err &
 	pid=$!
 	wait_listen "$p"
@@ -342,7 +333,7 @@ assert_aligned() {
 }
 
 @test "with --wait, garbage does not stop a later real publisher" {
-	p=$(port)
+	p=$(free_port)
 	pipeline -l "rtmp://127.0.0.1:$p/live/key" -w -s 1 -r 144p
 	wait_listen "$p"
 	head -c 20000 /dev/urandom 2>/dev/null >/dev/tcp/127.0.0.1/"$p" || true
@@ -436,7 +427,7 @@ corner_psnr() {
 }
 
 @test "pulling RTMP with --wait: tried again until the server is there" {
-	p=$(port)
+	p=$(free_port)
 	pipeline -i "rtmp://127.0.0.1:$p/live/key" -w -s 1 -r 144p
 	sleep 1.5
 	# the ffmpeg CLI as an RTMP server that plays the clip to whoever connects

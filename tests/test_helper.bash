@@ -458,6 +458,15 @@ split_seg() {
 	fi
 }
 
+# free_port: a TCP port on loopback that nothing listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 20000))
+		ss -Htan "( sport = :$p )" | grep -q . || { echo "$p"; return; }
+	done
+}
+
 # --- the make pipeline -------------------------------------------------------
 
 # vod_make [ARGS...]: make in the repo on the tools under test. Make's own

@@ -7,15 +7,6 @@ load test_helper
 
 VT_LIVE=$VT_ROOT/scripts/vt-live
 
-# free_port: a TCP port on loopback that nothing listens on.
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 20000))
-		ss -Htan "( sport = :$p )" | grep -q . || { echo "$p"; return; }
-	done
-}
-
 setup_file() {
 	local S=$BATS_FILE_TMPDIR
 	# 8 s at 30 fps, a keyframe every second, AAC.

@@ -1,6 +1,7 @@
 /* Live transcoding: an input stream to a ladder of HLS segments. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -32,6 +33,11 @@ struct rend {
 	char init[40], seg[40], codecs[40];
 	int open, disc;
 	int64_t cell, start, end, bytes, frames;
+	/* LL-HLS: the partial segment being written, the part'th of the
+	 * segment; it covers part grid slot pslot */
+	int part, popen, pindep;
+	int64_t pslot, pstart, pend;
+	char pname[48];
 	double busy0;
 	int64_t in0;		/* input bytes read when the segment began */
 	double t0;		/* and when */
@@ -51,6 +57,7 @@ struct live {
 	const struct vt_live_opts *o;
 	struct vt_params p;
 	struct vt_grid grid;
+	int64_t part;		/* ticks per partial segment; 0: none */
 	struct vt_source src;
 	struct vt_rung rungs[VT_MAX_RUNGS];
 	int nrungs, has_audio, planned;
@@ -98,6 +105,68 @@ wall_at(const struct live *lv, int64_t ticks)
 }
 
 static void
+part_name(struct rend *r, int64_t cell, int k)
+{
+	snprintf(r->pname, sizeof(r->pname), "part_%08lld_%d.m4s", (long long)cell, k);
+}
+
+/* Partial segments (LL-HLS): each a file of its own, announced by a
+ * "part" line as soon as it is complete; the segment holds them all. */
+static void
+part_finish(struct live *lv, struct rend *r)
+{
+	int64_t bytes = vt_seg_part_end(r->w);
+	json_t *line;
+	char iso[32];
+
+	vt_iso8601(iso, sizeof(iso), wall_at(lv, r->start));
+	line = json_pack("{s:s,s:s,s:I,s:i,s:s++,s:f,s:b,s:I,s:s,s:b}", "type", "part",
+	    "rendition", r->name, "seq", (json_int_t)r->cell, "part", r->part,
+	    "path", r->name, "/", r->pname, "duration", (r->pend - r->pstart) / 90000.0,
+	    "independent", r->pindep, "bytes", (json_int_t)bytes, "wallclock", iso,
+	    "discontinuity", r->disc);
+	json_object_set_new(line, "init", json_sprintf("%s/%s", r->name, r->init));
+	r->popen = 0;
+	r->part++;
+	emit(lv, line);
+}
+
+/* Before a packet goes into the segment: end the partial segment if the
+ * packet falls in a later slot of the part grid, and begin one. */
+static void
+part_before(struct live *lv, struct rend *r, const AVPacket *pkt)
+{
+	int64_t slot = (pkt->pts - (lv->grid.origin + r->cell * lv->grid.seg)) / lv->part;
+
+	if (slot < 0)
+		slot = 0;
+	if (r->popen && slot != r->pslot)
+		part_finish(lv, r);
+	if (r->popen)
+		return;
+	part_name(r, r->cell, r->part);
+	vt_seg_part_begin(r->w, r->pname);
+	r->popen = 1;
+	r->pslot = slot;
+	r->pstart = pkt->pts;
+	r->pend = pkt->pts;
+	r->pindep = r->index < 0 || (pkt->flags & AV_PKT_FLAG_KEY);
+}
+
+/* After it: a packet that reaches the end of its slot ends the partial
+ * segment at once, without waiting for the next packet. */
+static void
+part_after(struct live *lv, struct rend *r, int64_t pkt_end)
+{
+	int64_t end = lv->grid.origin + r->cell * lv->grid.seg + (r->pslot + 1) * lv->part;
+
+	if (pkt_end > r->pend)
+		r->pend = pkt_end;
+	if (r->pend >= end)
+		part_finish(lv, r);
+}
+
+static void
 seg_finish(struct live *lv, struct rend *r)
 {
 	double dur = (r->end - r->start) / 90000.0, now = vt_wallclock();
@@ -106,6 +175,8 @@ seg_finish(struct live *lv, struct rend *r)
 	char iso[32];
 
 	vt_iso8601(iso, sizeof(iso), wall_at(lv, r->start));
+	if (r->popen)
+		part_finish(lv, r);
 	r->bytes = vt_seg_end(r->w);
 	r->open = 0;
 	health = json_pack("{s:I,s:f}", "dropped", (json_int_t)atomic_load(&lv->dropped),
@@ -128,6 +199,8 @@ seg_finish(struct live *lv, struct rend *r)
 	    "health", health);
 	if (lv->o->fmt == VT_SEG_FMP4)
 		json_object_set_new(line, "init", json_sprintf("%s/%s", r->name, r->init));
+	if (lv->part)
+		json_object_set_new(line, "parts", json_integer(r->part));
 	if (r->rung) {
 		json_object_set_new(line, "width", json_integer(r->rung->width));
 		json_object_set_new(line, "height", json_integer(r->rung->height));
@@ -165,7 +238,7 @@ rend_open(struct live *lv, struct rend *r, const AVCodecContext *enc, const AVPa
 static void
 cut(struct live *lv, struct rend *r, const AVCodecContext *enc, AVPacket *pkt)
 {
-	int64_t cell;
+	int64_t cell, pkt_end;
 
 	av_packet_rescale_ts(pkt, enc->time_base, VT_TB);
 	cell = vt_grid_cell(&lv->grid, pkt->pts);
@@ -187,11 +260,17 @@ cut(struct live *lv, struct rend *r, const AVCodecContext *enc, AVPacket *pkt)
 		r->in0 = atomic_load(&lv->inbytes);
 		r->t0 = vt_now();
 		r->open = 1;
+		r->part = 0;
 	}
-	if (pkt->pts + pkt->duration > r->end)
-		r->end = pkt->pts + pkt->duration;
+	pkt_end = pkt->pts + pkt->duration;
+	if (pkt_end > r->end)
+		r->end = pkt_end;
 	r->frames++;
-	vt_seg_write(r->w, pkt);
+	if (lv->part)
+		part_before(lv, r, pkt);
+	vt_seg_write(r->w, pkt);	/* which rescales pkt */
+	if (lv->part)
+		part_after(lv, r, pkt_end);
 }
 
 static void
@@ -371,6 +450,10 @@ start_line(struct live *lv)
 	const AVStream *vs = lv->v.st;
 	int i;
 
+	double vframe = av_q2d(av_inv_q(lv->src.fps)), aframe = 1024.0 / 48000;
+
+	if (lv->a.st && lv->a.st->codecpar->sample_rate > 0)
+		aframe = 1024.0 / vt_aac_rate(lv->a.st->codecpar->sample_rate);
 	for (i = 0; i < lv->nrungs; i++) {
 		json_t *j = vt_rung_json(&lv->rungs[i]);
 
@@ -382,6 +465,17 @@ start_line(struct live *lv)
 		json_array_append_new(rs, json_pack("{s:s,s:s,s:I,s:i}", "name", "audio",
 		    "type", "audio", "bitrate", (json_int_t)lv->p.audio_bitrate,
 		    "channels", lv->p.audio_channels > 0 ? lv->p.audio_channels : 2));
+	/* A partial segment holds the frames that start in its slot of the
+	 * part grid: at most the slot's length plus one frame (audio: two,
+	 * for the encoder's priming before the first). */
+	if (lv->part) {
+		json_t *j;
+		size_t k;
+
+		json_array_foreach(rs, k, j)
+			json_object_set_new(j, "part_target", json_real(lv->o->part +
+			    (strcmp(vt_json_str(j, "type", ""), "audio") ? vframe : 2 * aframe)));
+	}
 	line = json_pack("{s:s,s:i,s:I,s:f,s:s,s:b,s:o,s:O,s:O,s:{s:i,s:i,s:f,s:s,s:s*}}",
 	    "type", "start", "epoch", lv->epoch, "seq", (json_int_t)lv->first_cell,
 	    "seg", lv->p.seg, "format", lv->o->fmt == VT_SEG_TS ? "ts" : "fmp4",
@@ -391,6 +485,8 @@ start_line(struct live *lv)
 	    "frame_rate", av_q2d(lv->src.fps),
 	    "video_codec", avcodec_get_name(vs->codecpar->codec_id),
 	    "audio_codec", lv->a.st ? avcodec_get_name(lv->a.st->codecpar->codec_id) : NULL);
+	if (lv->part)
+		json_object_set_new(line, "part", json_real(lv->o->part));
 	return line;
 }
 
@@ -612,6 +708,15 @@ epoch(struct live *lv)
 			vt_seg_end(r->w);
 			unlink(p);
 			free(p);
+			if (r->popen)
+				r->part++;
+			for (int k = 0; k < r->part; k++) {
+				part_name(r, r->cell, k);
+				p = vt_path_join(r->dir, r->pname);
+				unlink(p);
+				free(p);
+			}
+			r->popen = 0;
 			r->open = 0;
 			r->cell--;
 		}
@@ -642,6 +747,7 @@ vt_live_run(const struct vt_live_opts *o)
 	vt_graceful(&stopsig);
 	vt_mkdirs(o->dir);
 	vt_grid_init(&lv.grid, lv.p.offset, lv.p.seg);
+	lv.part = llround(o->part * 90000);
 	pthread_mutex_init(&lv.out, NULL);
 	lv.vconf = (struct vt_venc_conf){ .src = &lv.src, .p = &lv.p, .live = 1,
 	    .queue = o->queue, .onpacket = on_video_packet, .arg = &lv };

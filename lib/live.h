@@ -16,6 +16,7 @@ struct vt_live_opts {
 	double stall;		/* seconds without data that end a publish */
 	const char *dir;
 	enum vt_segfmt fmt;
+	double part;		/* seconds per partial segment (LL-HLS); 0: none */
 	struct vt_params p;
 	int queue;		/* frames an encoder may fall behind before
 				   frames are dropped */

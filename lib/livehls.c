@@ -1,12 +1,15 @@
 /* Live HLS: sliding-window playlists, segment cleanup, restarts and
  * recording. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "vt.h"
+#include "httpd.h"
 #include "livehls.h"
 #include "playlist.h"
 
@@ -19,6 +22,9 @@ struct seg {
 	int64_t bytes;
 	double left;		/* Unix time it left the window; 0: in it */
 	double keep;		/* then available this many seconds more */
+	struct vt_part *parts;	/* its partial segments (LL-HLS) */
+	size_t nparts;
+	int64_t cell;		/* vt-livesegment's number for it */
 };
 
 struct rend {
@@ -33,6 +39,8 @@ struct rend {
 	int64_t seq0;		/* media sequence number of segs[0] */
 	int64_t disc0;		/* discontinuities before segs[0] */
 	int resume;		/* the next segment follows a restart */
+	double part_target;	/* LL-HLS; 0: no partial segments */
+	struct seg next;	/* the segment being written: its parts so far */
 };
 
 struct hls {
@@ -105,11 +113,21 @@ state_json(const struct hls *h)
 
 		for (k = 0; k < r->n; k++) {
 			const struct seg *s = &r->segs[k];
-
-			json_array_append_new(segs, json_pack("{s:s,s:s?,s:f,s:f,s:b,s:I,s:f,s:f}",
+			json_t *js = json_pack("{s:s,s:s?,s:f,s:f,s:b,s:I,s:f,s:f}",
 			    "uri", s->uri, "init", s->init, "duration", s->duration,
 			    "wallclock", s->wallclock, "discontinuity", s->disc,
-			    "bytes", (json_int_t)s->bytes, "left", s->left, "keep", s->keep));
+			    "bytes", (json_int_t)s->bytes, "left", s->left, "keep", s->keep);
+
+			/* Only for cleanup after a restart. */
+			if (s->nparts) {
+				json_t *ps = json_array();
+				size_t j;
+
+				for (j = 0; j < s->nparts; j++)
+					json_array_append_new(ps, json_string(s->parts[j].uri));
+				json_object_set_new(js, "parts", ps);
+			}
+			json_array_append_new(segs, js);
 		}
 		json_array_append_new(rs, json_pack("{s:s,s:b,s:i,s:i,s:i,s:f,s:I,s:I,s:f,s:s,"
 		    "s:I,s:I,s:o}", "name", r->name, "video", r->video, "width", r->width,
@@ -138,8 +156,8 @@ static void
 load(struct hls *h)
 {
 	char *path = vt_path_join(h->o->dir, STATE);
-	json_t *j, *jr, *js;
-	size_t i, k;
+	json_t *j, *jr, *js, *jp;
+	size_t i, k, m;
 
 	if (access(path, F_OK) < 0) {
 		free(path);
@@ -178,6 +196,17 @@ load(struct hls *h)
 			s->bytes = vt_json_int(js, "bytes", 0);
 			s->left = vt_json_num(js, "left", 0);
 			s->keep = vt_json_num(js, "keep", 0);
+			s->parts = NULL;
+			s->nparts = 0;
+			s->cell = -1;
+			json_array_foreach(json_object_get(js, "parts"), m, jp) {
+				const char *u = json_string_value(jp);
+
+				if (!u || !vt_safe_name(u))
+					vt_die(VT_EX_DATAERR, "'%s': bad part name", path);
+				s->parts = vt_realloc(s->parts, (s->nparts + 1) * sizeof(*s->parts));
+				s->parts[s->nparts++] = (struct vt_part){ vt_strdup(u), 0, 0 };
+			}
 		}
 	}
 	vt_info("resuming %zu renditions from '%s'", h->nr, path);
@@ -187,20 +216,21 @@ load(struct hls *h)
 
 /* Playlists. */
 
+/* The playlist of r's segments from from on, in pl; its segment array is
+ * malloc'ed. */
 static void
-write_media(const struct hls *h, const struct rend *r, size_t from, const char *file,
-    int vod)
+media_playlist(const struct hls *h, const struct rend *r, size_t from, int vod,
+    struct vt_playlist *pl)
 {
-	struct vt_playlist pl = { 0 };
 	struct vt_segment *v = vt_calloc(r->n - from + 1, sizeof(*v));
-	char *dir = vt_path_join(h->o->dir, r->name), *path = vt_path_join(dir, file);
 	size_t k;
 
-	pl.target = h->target;
-	pl.media_sequence = r->seq0 + from;
-	pl.discontinuity_sequence = r->disc0;
+	memset(pl, 0, sizeof(*pl));
+	pl->target = h->target;
+	pl->media_sequence = r->seq0 + from;
+	pl->discontinuity_sequence = r->disc0;
 	for (k = 0; k < from; k++)
-		pl.discontinuity_sequence += r->segs[k].disc;
+		pl->discontinuity_sequence += r->segs[k].disc;
 	for (k = from; k < r->n; k++) {
 		const struct seg *s = &r->segs[k];
 
@@ -208,15 +238,159 @@ write_media(const struct hls *h, const struct rend *r, size_t from, const char *
 		    .bytes = s->bytes, .discontinuity = s->disc,
 		    .wallclock = s->wallclock, .map = s->init };
 	}
-	pl.segs = v;
-	pl.nsegs = r->n - from;
-	pl.vod = vod;
-	pl.ended = h->ended || vod;
-	pl.hold_back = vod ? 0 : h->o->hold_back;
+	pl->segs = v;
+	pl->nsegs = r->n - from;
+	pl->vod = vod;
+	pl->ended = h->ended || vod;
+	pl->hold_back = vod ? 0 : h->o->hold_back;
+}
+
+static void
+write_media(const struct hls *h, const struct rend *r, size_t from, const char *file,
+    int vod)
+{
+	struct vt_playlist pl;
+	char *dir = vt_path_join(h->o->dir, r->name), *path = vt_path_join(dir, file);
+
+	media_playlist(h, r, from, vod, &pl);
 	vt_playlist_write(path, &pl);
-	free(v);
+	free(pl.segs);
 	free(path);
 	free(dir);
+}
+
+/* LL-HLS. The latest segment and part of r: part -1 if the last
+ * segment's parts are unknown. */
+static void
+latest(const struct rend *r, int64_t *msn, int64_t *part)
+{
+	if (r->next.nparts) {
+		*msn = r->seq0 + r->n;
+		*part = r->next.nparts - 1;
+	} else {
+		*msn = r->seq0 + r->n - 1;
+		*part = r->n ? (int64_t)r->segs[r->n - 1].nparts - 1 : -1;
+	}
+}
+
+/* The playlist vt-hls --listen serves: the one on disk, and the partial
+ * segments of the last three target durations, blocking reload, and where
+ * the other renditions are. */
+static char *
+ll_text(const struct hls *h, const struct rend *r)
+{
+	struct vt_playlist pl;
+	struct vt_report *rep = vt_calloc(h->nr, sizeof(*rep));
+	double tail = r->next.duration;
+	size_t k;
+	char *text;
+
+	media_playlist(h, r, window_start(h, r), 0, &pl);
+	pl.can_block = !h->ended;
+	if (r->part_target > 0 && !h->ended) {
+		pl.part_target = r->part_target;
+		pl.part_hold_back = 3 * r->part_target;
+		for (k = pl.nsegs; k-- > 0 && tail < 3 * h->target;) {
+			pl.segs[k].parts = r->segs[r->n - pl.nsegs + k].parts;
+			pl.segs[k].nparts = r->segs[r->n - pl.nsegs + k].nparts;
+			tail += pl.segs[k].duration;
+		}
+		if (r->next.nparts)
+			pl.segs[pl.nsegs++] = (struct vt_segment){ .incomplete = 1,
+			    .discontinuity = r->next.disc, .wallclock = r->next.wallclock,
+			    .map = r->next.init, .parts = r->next.parts,
+			    .nparts = r->next.nparts };
+	}
+	for (k = 0; k < h->nr && !h->ended; k++) {
+		if (&h->r[k] == r || !h->r[k].n)
+			continue;
+		rep[pl.nreports].uri = vt_asprintf("../%s/index.m3u8", h->r[k].name);
+		latest(&h->r[k], &rep[pl.nreports].msn, &rep[pl.nreports].part);
+		pl.nreports++;
+	}
+	pl.reports = rep;
+	text = vt_playlist_text(&pl);
+	for (k = 0; k < pl.nreports; k++)
+		free((char *)rep[k].uri);
+	free(rep);
+	free(pl.segs);
+	return text;
+}
+
+/* "_HLS_msn=N&_HLS_part=M": -1 for what is not there; 0 if malformed. */
+static int
+directives(const char *query, int64_t *msn, int64_t *part)
+{
+	char *q = vt_strdup(query), *save = NULL, *kv;
+	int ok = 1;
+
+	*msn = *part = -1;
+	for (kv = strtok_r(q, "&", &save); kv && ok; kv = strtok_r(NULL, "&", &save)) {
+		int64_t *to = !strncmp(kv, "_HLS_msn=", 9) ? msn :
+		    !strncmp(kv, "_HLS_part=", 10) ? part : NULL;
+		char *v = strchr(kv, '=') + 1, *end;
+		long long n;
+
+		if (!to)
+			continue;	/* _HLS_skip, or another's */
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		ok = *v >= '0' && *v <= '9' && !*end && !errno && n < INT64_MAX / 2;
+		*to = n;
+	}
+	free(q);
+	return ok && !(*part >= 0 && *msn < 0);
+}
+
+static int
+reply_text(struct vt_httpd_reply *rep, int status, char *text)
+{
+	rep->status = status;
+	rep->type = status == 200 ? "application/vnd.apple.mpegurl" : "text/plain";
+	rep->body = text;
+	rep->len = strlen(text);
+	return 1;
+}
+
+/* GET [/BROADCAST]/RENDITION/index.m3u8[?_HLS_msn=N[&_HLS_part=M]], where
+ * BROADCAST is the name of the output folder: hold the request until the
+ * playlist has segment N (part M of it), as RFC 8216bis 6.2.5.2 asks. */
+static int
+serve(void *arg, const char *path, const char *query, double waited,
+    struct vt_httpd_reply *rep)
+{
+	struct hls *h = arg;
+	const char *base = strrchr(h->o->dir, '/') ? strrchr(h->o->dir, '/') + 1 : h->o->dir;
+	const char *p = path + 1, *slash = strchr(p, '/');
+	char name[sizeof(h->r[0].name)];
+	struct rend *r = NULL;
+	int64_t msn, part, lm, lp;
+	size_t n;
+
+	if (slash && *base && (size_t)(slash - p) == strlen(base) && !strncmp(p, base, slash - p) &&
+	    strchr(slash + 1, '/'))
+		p = slash + 1;
+	if ((slash = strchr(p, '/')) && !strcmp(slash, "/index.m3u8") &&
+	    (n = slash - p) < sizeof(name)) {
+		memcpy(name, p, n);
+		name[n] = '\0';
+		r = find(h, name);
+	}
+	if (!r)
+		return reply_text(rep, 404, vt_strdup("no such playlist\n"));
+	if (!directives(query, &msn, &part))
+		return reply_text(rep, 400, vt_strdup("bad _HLS_msn or _HLS_part\n"));
+	if (!r->n && !r->next.nparts && (h->ended || msn < 0))
+		return reply_text(rep, 404, vt_strdup("no segments yet\n"));
+	latest(r, &lm, &lp);
+	if (msn > (int64_t)(r->seq0 + r->n) - 1 + 2 && !h->ended)
+		return reply_text(rep, 400, vt_strdup("_HLS_msn is too far ahead\n"));
+	if (h->ended || msn < 0 || (part < 0 && msn <= (int64_t)(r->seq0 + r->n) - 1) ||
+	    (part >= 0 && (msn < lm || (msn == lm && part <= lp))))
+		return reply_text(rep, 200, ll_text(h, r));
+	if (waited >= 3 * h->target)
+		return reply_text(rep, 503, vt_strdup("the playlist did not get there in time\n"));
+	return 0;
 }
 
 /* The master, once every rendition has a segment; rewritten only when it
@@ -312,6 +486,21 @@ init_used(const struct rend *r, const char *init)
 }
 
 static void
+free_parts(struct seg *s, const struct hls *h, const struct rend *r)
+{
+	size_t k;
+
+	for (k = 0; k < s->nparts; k++) {
+		if (h)
+			unlink_in(h, r, s->parts[k].uri);
+		free(s->parts[k].uri);
+	}
+	free(s->parts);
+	s->parts = NULL;
+	s->nparts = 0;
+}
+
+static void
 cleanup(struct hls *h, struct rend *r, double now)
 {
 	size_t from = window_start(h, r), k, gone = 0;
@@ -325,6 +514,9 @@ cleanup(struct hls *h, struct rend *r, double now)
 			r->segs[k].left = now;
 			r->segs[k].keep = r->segs[k].duration + listed;
 		}
+	/* A recording keeps its segments; partial segments go all the same. */
+	for (k = 0; k < from && now >= r->segs[k].left + r->segs[k].keep; k++)
+		free_parts(&r->segs[k], h, r);
 	if (h->o->record)
 		return;
 	while (gone < from && now >= r->segs[gone].left + r->segs[gone].keep)
@@ -336,6 +528,7 @@ cleanup(struct hls *h, struct rend *r, double now)
 	memmove(r->segs, r->segs + gone, (r->n - gone) * sizeof(*r->segs));
 	r->n -= gone;
 	for (k = 0; k < gone; k++) {
+		free_parts(&old[k], h, r);
 		unlink_in(h, r, old[k].uri);
 		r->seq0++;
 		r->disc0 += old[k].disc;
@@ -374,7 +567,51 @@ on_start(struct hls *h, const json_t *line)
 		r->frame_rate = vt_json_num(jr, "frame_rate", 0);
 		r->bitrate = vt_json_int(jr, "bitrate", 0);
 		r->maxrate = vt_json_int(jr, "maxrate", r->bitrate);
+		r->part_target = vt_json_num(jr, "part_target", 0);
+		if (!(r->part_target >= 0 && r->part_target <= seg))
+			vt_die(VT_EX_DATAERR, "input: start line: bad 'part_target'");
+		/* A new publish: the parts of a segment it never finished go. */
+		free_parts(&r->next, h, r);
 	}
+}
+
+/* A partial segment of the segment being written. */
+static void
+on_part(struct hls *h, const json_t *line)
+{
+	struct rend *r = find(h, vt_json_need_str(line, "rendition"));
+	int64_t cell = vt_json_need_int(line, "seq"), k = vt_json_need_int(line, "part");
+	double d = vt_json_num(line, "duration", -1);
+	const char *init = vt_json_str(line, "init", NULL);
+	struct seg *n;
+
+	if (!r)
+		vt_die(VT_EX_DATAERR, "input: part of rendition '%s' before its start line",
+		    vt_json_str(line, "rendition", ""));
+	if (!(d >= 0 && d < 60))
+		vt_die(VT_EX_DATAERR, "input: bad part 'duration'");
+	n = &r->next;
+	if (n->nparts && (n->cell != cell || k != (int64_t)n->nparts)) {
+		vt_warn("%s: part %lld of segment %lld does not follow part %zu of segment %lld; "
+		    "starting again", r->name, (long long)k, (long long)cell, n->nparts - 1,
+		    (long long)n->cell);
+		free_parts(n, h, r);
+	}
+	if (!n->nparts) {
+		free(n->init);
+		n->init = init ? vt_strdup(inside(r, init, "init")) : NULL;
+		n->cell = cell;
+		n->wallclock = vt_parse_iso8601(vt_json_str(line, "wallclock", NULL));
+		if (n->wallclock < 0)
+			n->wallclock = 0;
+		n->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
+		n->duration = 0;
+	}
+	n->parts = vt_realloc(n->parts, (n->nparts + 1) * sizeof(*n->parts));
+	n->parts[n->nparts++] = (struct vt_part){
+	    vt_strdup(inside(r, vt_json_str(line, "path", NULL), "path")), d,
+	    json_is_true(json_object_get(line, "independent")) };
+	n->duration += d;
 }
 
 static void
@@ -406,6 +643,16 @@ on_segment(struct hls *h, const json_t *line, double now)
 		s->wallclock = 0;
 	s->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
 	s->bytes = vt_json_int(line, "bytes", 0);
+	s->cell = vt_json_int(line, "seq", -1);
+	/* The segment's parts, if they were all seen, are now its own. */
+	if (r->next.nparts && r->next.cell == s->cell &&
+	    (int64_t)r->next.nparts == vt_json_int(line, "parts", -1)) {
+		s->parts = r->next.parts;
+		s->nparts = r->next.nparts;
+		r->next.parts = NULL;
+		r->next.nparts = 0;
+	}
+	free_parts(&r->next, h, r);
 	r->n++;
 	r->resume = 0;
 	h->ended = 0;
@@ -427,6 +674,9 @@ finish(struct hls *h)
 
 	h->ended = 1;
 	for (i = 0; i < h->nr; i++) {
+		/* Ended playlists list no partial segments: theirs go. */
+		for (size_t k = 0; k < h->r[i].n; k++)
+			free_parts(&h->r[i].segs[k], h, &h->r[i]);
 		write_media(h, &h->r[i], window_start(h, &h->r[i]), "index.m3u8", 0);
 		if (h->o->record && h->r[i].n)
 			write_media(h, &h->r[i], 0, "recording.m3u8", 1);
@@ -436,52 +686,108 @@ finish(struct hls *h)
 		write_master(h, "recording.m3u8", "recording.m3u8");
 }
 
+static void
+on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
+{
+	json_error_t e;
+	json_t *line;
+	const char *type;
+	size_t i;
+
+	if (!(line = json_loadb(buf, len, 0, &e)) || !json_is_object(line))
+		vt_die(VT_EX_DATAERR, "standard input: line %lld: %s", (long long)lineno,
+		    line ? "not a JSON object" : e.text);
+	type = vt_json_str(line, "type", "");
+	if (!strcmp(type, "start"))
+		on_start(h, line);
+	else if (!strcmp(type, "segment"))
+		on_segment(h, line, vt_wallclock());
+	else if (!strcmp(type, "part"))
+		on_part(h, line);
+	else if (!strcmp(type, "end"))
+		for (i = 0; i < h->nr; i++)
+			free_parts(&h->r[i].next, h, &h->r[i]);
+	else
+		vt_die(VT_EX_DATAERR, "standard input: line %lld: unknown type '%s'",
+		    (long long)lineno, type);
+	/* Partial segments come and go too often to be worth the state. */
+	if (strcmp(type, "start") && strcmp(type, "part"))
+		save(h);
+	json_decref(line);
+}
+
+/* Read lines from fd until its end, serving playlists meanwhile if h has
+ * a server. */
+static void
+read_lines(struct hls *h, int fd, struct vt_httpd *srv)
+{
+	struct pollfd pfd[600];
+	char *buf = NULL, *nl;
+	size_t len = 0, cap = 0, n;
+	int64_t lines = 0;
+	ssize_t got;
+
+	for (;;) {
+		pfd[0] = (struct pollfd){ fd, POLLIN, 0 };
+		n = 1 + (srv ? vt_httpd_fds(srv, pfd + 1, 599) : 0);
+		if (poll(pfd, n, srv ? vt_httpd_timeout(srv) : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			vt_die(VT_EX_IOERR, "poll: %s", strerror(errno));
+		}
+		if (pfd[0].revents) {
+			if (cap - len < 65536)
+				buf = vt_realloc(buf, cap = cap * 2 + 65536);
+			if ((got = read(fd, buf + len, cap - len)) < 0 && errno != EINTR &&
+			    errno != EAGAIN)
+				vt_die(VT_EX_IOERR, "cannot read standard input: %s", strerror(errno));
+			if (got == 0)
+				break;
+			len += got > 0 ? got : 0;
+			while ((nl = memchr(buf, '\n', len))) {
+				on_line(h, buf, nl - buf + 1, ++lines);
+				len -= nl - buf + 1;
+				memmove(buf, nl + 1, len);
+			}
+			if (srv)
+				vt_httpd_retry(srv);
+		}
+		if (srv)
+			vt_httpd_serve(srv, pfd + 1, n - 1);
+	}
+	if (len)	/* a last line without its newline */
+		on_line(h, buf, len, ++lines);
+	free(buf);
+}
+
 int
 vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 {
 	struct hls h = { .o = o };
-	char *buf = NULL;
-	size_t cap = 0, i, k;
-	ssize_t len;
-	int64_t lines = 0;
+	struct vt_httpd *srv = NULL;
+	size_t i, k;
 
 	vt_mkdirs(o->dir);
 	load(&h);
-	while ((len = getline(&buf, &cap, in)) > 0) {
-		json_error_t e;
-		json_t *line;
-		const char *type;
-
-		lines++;
-		if (!(line = json_loadb(buf, len, 0, &e)) || !json_is_object(line))
-			vt_die(VT_EX_DATAERR, "standard input: line %lld: %s", (long long)lines,
-			    line ? "not a JSON object" : e.text);
-		type = vt_json_str(line, "type", "");
-		if (!strcmp(type, "start"))
-			on_start(&h, line);
-		else if (!strcmp(type, "segment"))
-			on_segment(&h, line, vt_wallclock());
-		else if (strcmp(type, "end"))
-			vt_die(VT_EX_DATAERR, "standard input: line %lld: unknown type '%s'",
-			    (long long)lines, type);
-		if (strcmp(type, "start"))
-			save(&h);
-		json_decref(line);
-	}
-	if (ferror(in))
-		vt_die(VT_EX_IOERR, "cannot read standard input: %s", strerror(errno));
-	free(buf);
+	if (o->listen)
+		srv = vt_httpd_open(o->listen, serve, &h);
+	read_lines(&h, fileno(in), srv);
 	if (h.nr && !o->open)
 		finish(&h);
 	save(&h);
+	/* Held requests get the last playlist. */
+	vt_httpd_close(srv);
 	vt_json_print(json_pack("{s:s,s:I,s:I,s:b}", "master", "master.m3u8",
 	    "segments", (json_int_t)h.segments, "renditions", (json_int_t)h.nr,
 	    "recording", o->record));
 	for (i = 0; i < h.nr; i++) {
 		for (k = 0; k < h.r[i].n; k++) {
+			free_parts(&h.r[i].segs[k], NULL, NULL);
 			free(h.r[i].segs[k].uri);
 			free(h.r[i].segs[k].init);
 		}
+		free_parts(&h.r[i].next, NULL, NULL);
+		free(h.r[i].next.init);
 		free(h.r[i].segs);
 	}
 	free(h.r);

@@ -12,6 +12,8 @@ struct vt_livehls_opts {
 	int open;		/* at the end of the input, leave the playlists
 				   live, for a restart or a later run to end */
 	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK; 0 = none */
+	const char *listen;	/* serve LL-HLS playlists here (vt_httpd_open);
+				   NULL: none */
 };
 
 /* Read segment lines from in until its end, keeping dir's playlists and

@@ -71,12 +71,12 @@ datetime(struct buf *b, double t)
 	bprintf(b, "#EXT-X-PROGRAM-DATE-TIME:%s\n", d);
 }
 
-void
-vt_playlist_write(const char *path, const struct vt_playlist *pl)
+char *
+vt_playlist_text(const struct vt_playlist *pl)
 {
 	struct buf b = { 0 };
 	const char *map = NULL;
-	size_t i;
+	size_t i, k;
 	int v = pl->map_uri ? 6 : 3;
 
 	for (i = 0; i < pl->nsegs; i++)
@@ -90,8 +90,20 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 		    (long long)pl->discontinuity_sequence);
 	if (pl->vod)
 		bprintf(&b, "#EXT-X-PLAYLIST-TYPE:VOD\n");
-	if (pl->hold_back > 0)
-		bprintf(&b, "#EXT-X-SERVER-CONTROL:HOLD-BACK=%.3f\n", pl->hold_back);
+	if (pl->can_block || pl->hold_back > 0) {
+		const char *sep = "";
+
+		bprintf(&b, "#EXT-X-SERVER-CONTROL:");
+		if (pl->can_block)
+			bprintf(&b, "CAN-BLOCK-RELOAD=YES"), sep = ",";
+		if (pl->part_target > 0)
+			bprintf(&b, "%sPART-HOLD-BACK=%.3f", sep, pl->part_hold_back), sep = ",";
+		if (pl->hold_back > 0)
+			bprintf(&b, "%sHOLD-BACK=%.3f", sep, pl->hold_back);
+		bprintf(&b, "\n");
+	}
+	if (pl->part_target > 0)
+		bprintf(&b, "#EXT-X-PART-INF:PART-TARGET=%.5f\n", pl->part_target);
 	bprintf(&b, "#EXT-X-INDEPENDENT-SEGMENTS\n");
 	for (i = 0; i < pl->nsegs; i++) {
 		const struct vt_segment *s = &pl->segs[i];
@@ -104,12 +116,31 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 		map = m;
 		if (s->wallclock > 0)
 			datetime(&b, s->wallclock);
-		bprintf(&b, "#EXTINF:%.6f,\n%s\n", s->duration, checked(s->uri));
+		for (k = 0; k < s->nparts; k++)
+			bprintf(&b, "#EXT-X-PART:DURATION=%.5f,URI=\"%s\"%s\n", s->parts[k].duration,
+			    checked(s->parts[k].uri), s->parts[k].independent ? ",INDEPENDENT=YES" : "");
+		if (!s->incomplete)
+			bprintf(&b, "#EXTINF:%.6f,\n%s\n", s->duration, checked(s->uri));
+	}
+	for (i = 0; i < pl->nreports; i++) {
+		bprintf(&b, "#EXT-X-RENDITION-REPORT:URI=\"%s\",LAST-MSN=%lld",
+		    checked(pl->reports[i].uri), (long long)pl->reports[i].msn);
+		if (pl->reports[i].part >= 0)
+			bprintf(&b, ",LAST-PART=%lld", (long long)pl->reports[i].part);
+		bprintf(&b, "\n");
 	}
 	if (pl->ended)
 		bprintf(&b, "#EXT-X-ENDLIST\n");
-	vt_write_file(path, b.s, b.len);
-	free(b.s);
+	return b.s;
+}
+
+void
+vt_playlist_write(const char *path, const struct vt_playlist *pl)
+{
+	char *s = vt_playlist_text(pl);
+
+	vt_write_file(path, s, strlen(s));
+	free(s);
 }
 
 static char *

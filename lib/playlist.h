@@ -6,6 +6,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A partial segment (LL-HLS). */
+struct vt_part {
+	char *uri;
+	double duration;
+	int independent;	/* starts with a key frame */
+};
+
+/* Another rendition's latest segment and part, for
+ * EXT-X-RENDITION-REPORT. */
+struct vt_report {
+	const char *uri;
+	int64_t msn, part;	/* part -1: none */
+};
+
 struct vt_segment {
 	char *uri;		/* relative to the playlist */
 	double duration;	/* seconds */
@@ -14,6 +28,9 @@ struct vt_segment {
 	int discontinuity;	/* EXT-X-DISCONTINUITY before it */
 	double wallclock;	/* EXT-X-PROGRAM-DATE-TIME, Unix seconds; 0 = none */
 	const char *map;	/* its EXT-X-MAP (fMP4), if not the playlist's */
+	const struct vt_part *parts;	/* EXT-X-PART lines before it */
+	size_t nparts;
+	int incomplete;		/* still being written: its parts, no URI */
 };
 
 struct vt_playlist {
@@ -24,8 +41,13 @@ struct vt_playlist {
 	int vod;		/* EXT-X-PLAYLIST-TYPE:VOD */
 	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK, seconds; 0 = none */
 	int ended;		/* EXT-X-ENDLIST */
+	int can_block;		/* EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES */
+	/* LL-HLS: EXT-X-PART-INF:PART-TARGET and PART-HOLD-BACK; 0 = none */
+	double part_target, part_hold_back;
 	struct vt_segment *segs;
 	size_t nsegs;
+	const struct vt_report *reports;
+	size_t nreports;
 };
 
 struct vt_variant {
@@ -54,6 +76,9 @@ int vt_playlist_text_ok(const char *s);
 
 /* Smallest target duration that every segment's rounded duration fits. */
 int vt_playlist_target(const struct vt_segment *segs, size_t n);
+/* A media playlist's text (malloc'ed); vt_playlist_write writes it to
+ * path atomically. */
+char *vt_playlist_text(const struct vt_playlist *pl);
 void vt_playlist_write(const char *path, const struct vt_playlist *pl);
 /* The master playlist, with the session data (nsd may be 0) after the
  * header. */

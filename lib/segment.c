@@ -18,7 +18,12 @@ struct vt_segwriter {
 	char *path, *tmp;
 	int fd;
 	int64_t bytes;
-	int fragments;
+	int fragments;		/* fMP4 fragments flushed */
+	int pending;		/* packets written since the last flush */
+	/* the open partial segment (fMP4), written beside the segment */
+	char *ppath, *ptmp;
+	int pfd;
+	int64_t pbytes;
 };
 
 const char *
@@ -27,27 +32,38 @@ vt_seg_ext(enum vt_segfmt fmt)
 	return fmt == VT_SEG_TS ? "ts" : "m4s";
 }
 
+static void
+write_all(int fd, const uint8_t *buf, int len, const char *path)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
 /* fMP4: the muxer writes through this callback into whichever segment
- * file is open; between segments nothing may be written. */
+ * file is open, and into the open partial segment too; between segments
+ * nothing may be written. */
 static int
 fmp4_write(void *opaque, uint8_t *buf, int len)
 {
 	struct vt_segwriter *w = opaque;
-	int left = len;
-	ssize_t n;
 
 	if (w->fd < 0)
 		vt_die(VT_EX_SOFTWARE, "fMP4 data outside a segment in '%s'", w->dir);
-	while (left > 0) {
-		if ((n = write(w->fd, buf, left)) < 0) {
-			if (errno == EINTR)
-				continue;
-			vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, strerror(errno));
-		}
-		buf += n;
-		left -= n;
-	}
+	write_all(w->fd, buf, len, w->path);
 	w->bytes += len;
+	if (w->pfd >= 0) {
+		write_all(w->pfd, buf, len, w->ppath);
+		w->pbytes += len;
+	}
 	return len;
 }
 
@@ -102,6 +118,7 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
 	w->dir = vt_strdup(dir);
 	w->fmt = fmt;
 	w->fd = -1;
+	w->pfd = -1;
 	w->par = avcodec_parameters_alloc();
 	avcodec_parameters_copy(w->par, par);
 	vt_mkdirs(dir);
@@ -132,19 +149,40 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
 	return w;
 }
 
+/* Each fragment's tfdt is its first packet's own decode time, not a sum
+ * of the durations before it, so a dropped frame shifts nothing. The first
+ * fragment has it from the header options; setting it again before the
+ * first packet would re-base the track wrongly. */
+static void
+fragment_begin(struct vt_segwriter *w)
+{
+	if (w->fragments > 0)
+		av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
+}
+
+/* fMP4: write out the packets since the last flush as one fragment. */
+static void
+fragment_flush(struct vt_segwriter *w)
+{
+	int err;
+
+	if (!w->pending)
+		return;
+	if ((err = av_write_frame(w->oc, NULL)) < 0)
+		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
+	avio_flush(w->oc->pb);
+	w->pending = 0;
+	w->fragments++;
+}
+
 void
 vt_seg_begin(struct vt_segwriter *w, const char *name)
 {
 	int err;
 
 	file_begin(w, name);
-	/* Each fragment's tfdt is its first packet's own decode time, not a
-	 * sum of the durations before it. The first fragment has it from the
-	 * header options; setting it again before the first packet would
-	 * re-base the track wrongly. */
 	if (w->fmt == VT_SEG_FMP4) {
-		if (w->fragments++ > 0)
-			av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
+		fragment_begin(w);
 		return;
 	}
 	close(w->fd);	/* libavformat writes the file by name */
@@ -176,6 +214,38 @@ vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 	}
 	if ((err = av_write_frame(w->oc, pkt)) < 0)
 		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
+	w->pending++;
+}
+
+void
+vt_seg_part_begin(struct vt_segwriter *w, const char *name)
+{
+	if (w->fmt != VT_SEG_FMP4 || w->fd < 0 || w->pfd >= 0)
+		vt_die(VT_EX_SOFTWARE, "a partial segment outside an fMP4 segment in '%s'", w->dir);
+	fragment_flush(w);
+	fragment_begin(w);
+	w->ppath = vt_path_join(w->dir, name);
+	w->ptmp = vt_tmp_open(w->ppath, &w->pfd);
+	w->pbytes = 0;
+}
+
+int64_t
+vt_seg_part_end(struct vt_segwriter *w)
+{
+	int64_t bytes;
+
+	if (w->pfd < 0)
+		return -1;
+	fragment_flush(w);
+	fragment_begin(w);
+	bytes = w->pbytes;
+	if (close(w->pfd) < 0)
+		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->ppath, strerror(errno));
+	w->pfd = -1;
+	vt_tmp_commit(w->ptmp, w->ppath);
+	free(w->ppath);
+	w->ptmp = w->ppath = NULL;
+	return bytes;
 }
 
 int64_t
@@ -184,9 +254,8 @@ vt_seg_end(struct vt_segwriter *w)
 	int err;
 
 	if (w->fmt == VT_SEG_FMP4) {
-		if ((err = av_write_frame(w->oc, NULL)) < 0)
-			vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
-		avio_flush(w->oc->pb);
+		vt_seg_part_end(w);
+		fragment_flush(w);
 		return file_end(w);
 	}
 	if ((err = av_write_trailer(w->oc)) < 0)

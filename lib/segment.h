@@ -24,7 +24,15 @@ struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
  * if any, must have been ended. */
 void vt_seg_begin(struct vt_segwriter *w, const char *name);
 void vt_seg_write(struct vt_segwriter *w, AVPacket *pkt);
-/* Finish the current segment and return its size in bytes. */
+/* fMP4: begin a partial segment (LL-HLS), file name inside dir: the
+ * fragments written until vt_seg_part_end go to it as well as to the
+ * segment. The packets before it are flushed as a fragment of their own. */
+void vt_seg_part_begin(struct vt_segwriter *w, const char *name);
+/* End the open partial segment: flush its fragment and rename the file into
+ * place. Returns its size in bytes, or -1 if none was open. */
+int64_t vt_seg_part_end(struct vt_segwriter *w);
+/* Finish the current segment (and its open partial segment) and return its
+ * size in bytes. */
 int64_t vt_seg_end(struct vt_segwriter *w);
 void vt_seg_close(struct vt_segwriter *w);
 

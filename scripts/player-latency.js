@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// node scripts/player-latency.js --root DIR [--seconds S] [--chromium PATH]
+// node scripts/player-latency.js --root DIR [--playlists HOST:PORT] [--seconds S]
+//                                 [--chromium PATH]
 //
 // Serves a live output folder on 127.0.0.1 with examples/player.html and
 // hls.js (from tests/browser/node_modules, which scripts/install-deps
-// installs), opens the page in headless Chromium at hls.js's default
+// installs), as nginx does for vt-live: media playlists, with their query,
+// from vt-hls --listen at HOST:PORT if given (LL-HLS), everything else from
+// the folder. Opens the page in headless Chromium at hls.js's default
 // settings, and samples once a second how far behind the live edge the
 // player is: hls.js's own latency (hls.latency: its estimate of the live
 // edge minus the playhead), and the wall clock minus the program date
@@ -21,7 +24,7 @@ const args = { chromium: '/usr/bin/chromium', seconds: 15 };
 for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 if (!args.root) {
-	console.error('usage: player-latency.js --root DIR [--seconds S] [--chromium PATH]');
+	console.error('usage: player-latency.js --root DIR [--playlists HOST:PORT] [--seconds S] [--chromium PATH]');
 	process.exit(64);
 }
 let chromium;
@@ -38,8 +41,20 @@ const fixed = { '/player.html': path.join(top, 'examples/player.html'),
 	'/hls.min.js': path.join(mods, 'hls.js/dist/hls.min.js') };
 const root = path.resolve(args.root);
 
+function proxy(req, res) {
+	const [host, port] = args.playlists.split(':');
+	const up = http.get({ host, port, path: req.url }, (r) => {
+		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
+			'Cache-Control': 'no-cache' });
+		r.pipe(res);
+	});
+	up.on('error', () => res.writeHead(502).end());
+}
+
 const server = http.createServer((req, res) => {
 	const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+	if (args.playlists && /\/index\.m3u8$/.test(p))
+		return proxy(req, res);
 	const file = fixed[p] || path.join(root, p);
 	if (!fixed[p] && !file.startsWith(root + path.sep))
 		return res.writeHead(403).end();

@@ -15,6 +15,7 @@ static const struct option longopts[] = {
 	{ "window", required_argument, NULL, 'w' },
 	{ "record", no_argument, NULL, 'R' },
 	{ "open", no_argument, NULL, 'O' },
+	{ "listen", required_argument, NULL, 'l' },
 	{ "session-data", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -27,7 +28,7 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s [-f fmp4|ts] [-S id=uri] -d dir < encoded.jsonl\n", vt_progname);
-	fprintf(f, "       %s --live [-w segments] [-RO] -d dir | dir < segments.jsonl\n",
+	fprintf(f, "       %s --live [-w segments] [-RO] [-l addr] -d dir | dir < segments.jsonl\n",
 	    vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR        output folder\n"
@@ -36,6 +37,8 @@ usage(int status)
 		    "  -w, --window N       live: segments in a playlist (default 6)\n"
 		    "  -R, --record         live: keep every segment; write recording.m3u8 at the end\n"
 		    "  -O, --open           live: at the end of the input, leave the playlists open\n"
+		    "  -l, --listen ADDR    live: serve LL-HLS playlists with blocking reload on\n"
+		    "                       [HOST:]PORT or a Unix socket path\n"
 		    "  -S, --session-data ID=URI\n"
 		    "                       name URI in the master as EXT-X-SESSION-DATA ID\n"
 		    "  -h, --help           show this help\n"
@@ -72,7 +75,7 @@ main(int argc, char *argv[])
 	size_t nsd = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:Lw:ROS:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:ROl:S:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -87,6 +90,7 @@ main(int argc, char *argv[])
 		case 'w': lo.window = (int)vt_parse_int(optarg, 1, 100000, "window"); break;
 		case 'R': lo.record = 1; break;
 		case 'O': lo.open = 1; break;
+		case 'l': lo.listen = optarg; break;
 		case 'S':
 			if (nsd == sizeof(sd) / sizeof(sd[0]))
 				vt_die(VT_EX_USAGE, "too many --session-data (at most %zu)", nsd);
@@ -103,6 +107,8 @@ main(int argc, char *argv[])
 		usage(VT_EX_USAGE);
 	if (live && nsd)
 		vt_die(VT_EX_USAGE, "--session-data is for VOD only");
+	if (!live && lo.listen)
+		vt_die(VT_EX_USAGE, "--listen is for --live only");
 	if (live) {
 		lo.dir = dir;
 		return vt_finish(vt_livehls_run(&lo, stdin));

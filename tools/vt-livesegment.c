@@ -16,6 +16,7 @@ static const struct option longopts[] = {
 	{ "preset", required_argument, NULL, 'P' },
 	{ "threads", required_argument, NULL, 't' },
 	{ "format", required_argument, NULL, 'f' },
+	{ "part", required_argument, NULL, 'n' },
 	{ "queue", required_argument, NULL, 'q' },
 	{ "realtime", no_argument, NULL, 'R' },
 	{ "wait", no_argument, NULL, 'w' },
@@ -32,7 +33,7 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s -i url | -l url [-r list] [-s seconds] [-p file] [-P preset] "
-	    "[-t threads] [-f fmp4|ts] [-q frames] [-S seconds] [-Rw] -d dir\n", vt_progname);
+	    "[-t threads] [-f fmp4|ts] [-n seconds] [-q frames] [-S seconds] [-Rw] -d dir\n", vt_progname);
 	if (!status)
 		fputs("  -i, --input URL      read URL: rtmp://, srt://, http://, a file...\n"
 		    "  -l, --listen URL     wait for a publisher on URL (rtmp://host:port/app/key,\n"
@@ -43,6 +44,8 @@ usage(int status)
 		    "  -P, --preset NAME    x264 preset (default veryfast)\n"
 		    "  -t, --threads N      threads per rung encoder, 0 = auto (default 1)\n"
 		    "  -f, --format FORMAT  segment format: fmp4 (default) or ts\n"
+		    "  -n, --part SECONDS   also write partial segments this long, for\n"
+		    "                       low-latency HLS (fmp4 only; e.g. 0.5)\n"
 		    "  -q, --queue FRAMES   frames an encoder may fall behind before frames are\n"
 		    "                       dropped (default 8)\n"
 		    "  -S, --stall SECONDS  no data this long ends a publish (default 5; 0 = never)\n"
@@ -65,7 +68,7 @@ main(int argc, char *argv[])
 	int c;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "i:l:r:s:p:P:t:f:q:RwS:d:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:l:r:s:p:P:t:f:n:q:RwS:d:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.url = optarg; o.listen = 0; break;
 		case 'l': o.url = optarg; o.listen = 1; break;
@@ -82,6 +85,7 @@ main(int argc, char *argv[])
 			else
 				vt_die(VT_EX_USAGE, "unknown format '%s' (want fmp4 or ts)", optarg);
 			break;
+		case 'n': o.part = vt_parse_double(optarg, 0.1, 10, "part length"); break;
 		case 'q': o.queue = (int)vt_parse_int(optarg, 1, 1000, "queue length"); break;
 		case 'R': o.realtime = 1; break;
 		case 'w': o.wait = 1; break;
@@ -105,6 +109,11 @@ main(int argc, char *argv[])
 	if (cli.seg > 0) o.p.seg = cli.seg;
 	if (cli.threads >= 0) o.p.threads = cli.threads;
 	if (cli.preset) o.p.preset = cli.preset;
+	if (o.part > 0 && o.fmt != VT_SEG_FMP4)
+		vt_die(VT_EX_USAGE, "--part needs fmp4 segments");
+	if (o.part > 0 && o.part * 2 > o.p.seg + 1e-9)
+		vt_die(VT_EX_USAGE, "--part %g: at most half the segment length (%g s)", o.part,
+		    o.p.seg);
 	vt_watermark_open(&o.p.wm);
 	c = vt_live_run(&o);
 	vt_watermark_close(&o.p.wm);

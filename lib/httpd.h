@@ -1,0 +1,42 @@
+/* A small HTTP/1.1 server that lives inside a tool's own poll loop: GET and
+ * HEAD of small generated bodies (playlists), one request a connection.
+ * A request may be held, and is then asked again until it is answered:
+ * this is how vt-hls serves LL-HLS blocking playlist reloads. */
+#ifndef VT_HTTPD_H
+#define VT_HTTPD_H
+
+#include <poll.h>
+#include <stddef.h>
+
+struct vt_httpd_reply {
+	int status;		/* 200, 400, 404, 503... */
+	const char *type;	/* Content-Type; NULL: text/plain */
+	char *body;		/* malloc'ed; NULL: none */
+	size_t len;
+};
+
+/* Answer the request for path (percent-decoded, starting with '/') with
+ * query (raw, without the '?'; "" if none), which has been waiting
+ * waited seconds: fill r and return 1, or return 0 to hold it and be asked
+ * again after vt_httpd_retry, or in a tenth of a second. */
+typedef int (*vt_httpd_fn)(void *arg, const char *path, const char *query, double waited,
+    struct vt_httpd_reply *r);
+
+struct vt_httpd;
+
+/* Listen on addr: "unix:PATH" or a path with a '/' (a Unix socket, mode
+ * 0666: its folder's permissions guard it), or "[HOST:]PORT" (TCP; HOST
+ * defaults to 127.0.0.1). Dies if it cannot. */
+struct vt_httpd *vt_httpd_open(const char *addr, vt_httpd_fn fn, void *arg);
+/* Put the descriptors to poll in pfd (room for max); returns how many. */
+size_t vt_httpd_fds(struct vt_httpd *h, struct pollfd *pfd, size_t max);
+/* Milliseconds poll may sleep before a held request is due: -1 for ever. */
+int vt_httpd_timeout(const struct vt_httpd *h);
+/* Do what poll reported on the descriptors from vt_httpd_fds. */
+void vt_httpd_serve(struct vt_httpd *h, const struct pollfd *pfd, size_t n);
+/* Ask every held request again (the data behind them changed). */
+void vt_httpd_retry(struct vt_httpd *h);
+/* Close the listener (removing its Unix socket) and every connection. */
+void vt_httpd_close(struct vt_httpd *h);
+
+#endif

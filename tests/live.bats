@@ -439,3 +439,161 @@ corner_psnr() {
 	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 5 ]
 	assert_aligned
 }
+
+@test "--part: partial segments that add up to each segment, announced before it" {
+	run -64 vt-livesegment -i "$S/live.mp4" -d out -f ts -n 0.5
+	run -64 vt-livesegment -i "$S/live.mp4" -d out -s 1 -n 0.6
+	run -64 vt-livesegment -i "$S/live.mp4" -d out -n 0
+	vt-livesegment -i "$S/live.mp4" -r 180p -s 2 -n 0.5 -d out >seg.jsonl 2>seg.err
+	jq -s -e '.[0].part == 0.5 and (.[0].renditions | all(.part_target > 0.5 and .part_target < 0.6))' seg.jsonl
+	[ "$(jq -s 'map(select(.type == "part")) | length' seg.jsonl)" -ge 20 ]
+	for s in $(jq -r 'select(.type == "segment") | .path' seg.jsonl); do
+		r=${s%%/*}
+		seq=$(jq -r --arg s "$s" 'select(.type == "segment" and .path == $s) | .seq' seg.jsonl)
+		# every part line comes before its segment's line, numbered from 0
+		jq -s -e --arg s "$s" --arg r "$r" --argjson q "$seq" '
+			(map(.type == "segment" and .path == $s) | index(true)) as $at
+			| [to_entries[] | select(.value.type == "part" and .value.rendition == $r and .value.seq == $q)]
+			| length > 0 and all(.key < $at) and (map(.value.part) == [range(length)])' \
+			seg.jsonl >/dev/null || flunk "$s: parts out of order"
+		jq -s -e --arg s "$s" --arg r "$r" --argjson q "$seq" '
+			(map(select(.type == "segment" and .path == $s))[0]) as $seg
+			| map(select(.type == "part" and .rendition == $r and .seq == $q)) as $p
+			| ($p | length) == $seg.parts
+			and ((($p | map(.duration) | add) - $seg.duration) | fabs) < 0.001
+			and ($p[0].independent) and ($p | all(.bytes > 0))
+			and (if $r == "audio" then ($p | all(.independent)) else ($p[1:] | all(.independent | not)) end)' \
+			seg.jsonl >/dev/null || flunk "$s: parts do not make up the segment"
+		# byte for byte, the parts are the segment
+		cmp <(jq -r --arg r "$r" --argjson q "$seq" 'select(.type == "part" and .rendition == $r and .seq == $q) | "out/" + .path' seg.jsonl | xargs cat) "out/$s"
+	done
+	# each part is a fragment of its own, starting on the part grid
+	init=$(jq -r 'select(.type == "part" and .rendition == "180p") | .init' seg.jsonl | head -1)
+	for k in 0 1 2 3; do
+		p=$(jq -r --argjson k "$k" 'select(.type == "part" and .rendition == "180p" and .seq == 1 and .part == $k) | .path' seg.jsonl)
+		first=$(cat "out/$init" "out/$p" | ffprobe -v error -show_entries packet=pts_time,flags -of csv=p=0 - | head -1)
+		start=$(jq -r 'select(.type == "segment" and .rendition == "180p" and .seq == 1) | .start' seg.jsonl)
+		awk -v f="${first%%,*}" -v s="$start" -v k="$k" 'BEGIN { d = f - s - k * 0.5; exit !(d > -0.001 && d < 0.001) }' ||
+			flunk "part $k of segment 1 starts at $first, segment at $start"
+		[ "$k" != 0 ] || [[ $first == *,K* ]] || flunk "part 0 does not start with a keyframe: $first"
+	done
+}
+
+# hls_fifo: vt-hls --live --listen 127.0.0.1:PORT fed by hand from a FIFO
+# on descriptor 7; HLS_URL is its 720p playlist.
+hls_fifo() {
+	mkdir -p out/720p
+	mkfifo in
+	PORT=$(free_port)
+	vt-hls --live -l "127.0.0.1:$PORT" out <in >hls.json 2>hls.err &
+	HLS_PID=$!
+	exec 7>in
+	HLS_URL=http://127.0.0.1:$PORT/out/720p/index.m3u8
+	echo '{"type":"start","seg":1,"part":0.25,"renditions":[{"name":"720p","type":"video","width":1280,"height":720,"part_target":0.26}]}' >&7
+	wait_listen "$PORT"
+}
+
+part() {
+	echo '{"type":"part","rendition":"720p","seq":'"$1"',"part":'"$2"',"path":"720p/p'"$1_$2"'.m4s","duration":0.25,"independent":'"$([ "$2" = 0 ] && echo true || echo false)"',"init":"720p/init.mp4","wallclock":"2026-01-01T00:00:0'"$1"'.000Z"}' >&7
+}
+
+segment() {
+	echo '{"type":"segment","rendition":"720p","seq":'"$1"',"path":"720p/s'"$1"'.m4s","duration":1,"parts":'"$2"',"init":"720p/init.mp4","wallclock":"2026-01-01T00:00:0'"$1"'.000Z","codecs":"avc1.64001f"}' >&7
+}
+
+# held URL: a request for URL in the background; HELD_PID is curl.
+held() {
+	curl -fsS -o held.m3u8 "$1" 7>&- &
+	HELD_PID=$!
+	sleep 0.5
+	kill -0 "$HELD_PID" 2>/dev/null || flunk "$1 was not held: $(cat held.m3u8)"
+}
+
+answered() {
+	wait "$HELD_PID" || flunk "the held request failed"
+}
+
+@test "vt-hls --listen: LL-HLS playlists, and blocking reloads as RFC 8216bis asks" {
+	hls_fifo
+	part 0 0
+	part 0 1
+	run curl -fsS -D headers "$HLS_URL"
+	assert_success
+	grep -qi '^content-type: application/vnd.apple.mpegurl' headers
+	[[ $output == *$'\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0.780\n'* ]]
+	[[ $output == *$'\n#EXT-X-PART-INF:PART-TARGET=0.26000\n'* ]]
+	[[ $output == *$'#EXT-X-PART:DURATION=0.25000,URI="p0_0.m4s",INDEPENDENT=YES\n#EXT-X-PART:DURATION=0.25000,URI="p0_1.m4s"'* ]]
+	[[ $output != *EXTINF* ]]
+	# the next part: held until it is there
+	held "$HLS_URL?_HLS_msn=0&_HLS_part=2"
+	part 0 2
+	answered
+	grep -q 'URI="p0_2.m4s"' held.m3u8
+	# a whole segment: held until its line
+	held "$HLS_URL?_HLS_msn=0"
+	part 0 3
+	sleep 0.3
+	kill -0 "$HELD_PID" || flunk "answered before the segment was complete"
+	segment 0 4
+	answered
+	grep -qx 's0.m4s' held.m3u8
+	grep -c '^#EXT-X-PART:' held.m3u8 | grep -qx 4
+	# a part past the segment's last is the next segment's first
+	held "$HLS_URL?_HLS_msn=0&_HLS_part=4"
+	part 1 0
+	answered
+	grep -q 'URI="p1_0.m4s",INDEPENDENT=YES' held.m3u8
+	# what is there already comes at once
+	SECONDS=0
+	curl -fsS -o now.m3u8 "$HLS_URL?_HLS_msn=0&_HLS_part=1"
+	grep -qx 's0.m4s' now.m3u8
+	# past three target durations: 503
+	SECONDS=0
+	run curl -sS -o /dev/null -w '%{http_code}' "$HLS_URL?_HLS_msn=2"
+	assert_equal 503 "$output"
+	[ "$SECONDS" -ge 2 ] && [ "$SECONDS" -le 5 ] || flunk "503 after ${SECONDS}s, not 3"
+	# bad requests
+	for q in '_HLS_msn=9' '_HLS_part=1' '_HLS_msn=x' '_HLS_msn=-1' '_HLS_msn=1&_HLS_part=1e3'; do
+		run curl -sS -o /dev/null -w '%{http_code}' "$HLS_URL?$q"
+		assert_equal 400 "$output"
+	done
+	for p in /out/480p/index.m3u8 /720p/../720p/index.m3u8 /other/720p/index.m3u8 /out/720p/s0.m4s \
+		/out/720p/index.m3u8%00 /; do
+		run curl -sS --path-as-is -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT$p"
+		[ "$output" = 404 ] || [ "$output" = 400 ] || flunk "$p: $output"
+	done
+	run curl -sS -o /dev/null -w '%{http_code}' -X POST "$HLS_URL"
+	assert_equal 405 "$output"
+	exec 8<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GARBAGE\r\n\r\n' >&8
+	timeout 5 head -1 <&8 | grep -q '^HTTP/1.1 400 ' || flunk "garbage was not refused"
+	exec 8<&-
+	# the playlist on disk is plain HLS: no parts, no blocking
+	! grep -q 'PART\|SERVER-CONTROL' out/720p/index.m3u8
+	# the end of the input answers what is held, with the ended playlist
+	held "$HLS_URL?_HLS_msn=1"
+	exec 7>&-
+	answered
+	grep -qx '#EXT-X-ENDLIST' held.m3u8
+	! grep -q 'PART' held.m3u8
+	wait "$HLS_PID"
+	run curl -sS "$HLS_URL"
+	assert_failure
+}
+
+@test "vt-hls --listen on a Unix socket; parts older than three target durations are not listed" {
+	mkdir sock
+	HLS_ARGS="-l $PWD/sock/hls"
+	pipeline -R -i "$S/live.mp4" -s 1 -n 0.25 -r 144p
+	wait_for 10 test -S sock/hls
+	wait_for 10 sh -c 'curl -fsS --unix-socket sock/hls http://x/144p/index.m3u8 | grep -c "^#EXTINF" | grep -q "^[5-9]"'
+	curl -fsS --unix-socket sock/hls http://x/144p/index.m3u8 >ll.m3u8
+	# the oldest segments have no parts; the last three seconds' do
+	awk '/^#EXT-X-PART:/ { p++ } /^#EXTINF/ { n++; parts[n] = p; p = 0 }
+		END { exit !(parts[1] == 0 && parts[n] == 4 && parts[n - 1] == 4) }' ll.m3u8 ||
+		flunk "parts: $(cat ll.m3u8)"
+	grep -q '^#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8",LAST-MSN=[0-9]*,LAST-PART=[0-9]*$' ll.m3u8
+	finish
+	[ ! -e sock/hls ]
+	! ls out/144p out/audio | grep -q '^part_'
+}

@@ -35,24 +35,31 @@ setup_file() {
 	node "$VT_ROOT/tests/browser/player.js" --root "$d/out" --chromium "$CHROMIUM" \
 		>"$d/seen.json" 2>"$d/player.err"
 	echo $? >"$d/player.status"
-	live_run
+	live_run live
+	live_run ll
 }
 
-# live_run: the 9 s clip as a live stream in real time, 1 s segments, and
-# the page on it once the master playlist is there.
+# live_run NAME: the 9 s clip as a live stream in real time, 1 s segments,
+# and the page on it once the master playlist is there. NAME ll: LL-HLS,
+# with 0.25 s parts and playlists from vt-hls --listen.
 live_run() {
-	local d=$BATS_FILE_TMPDIR pid i
-	{ timeout 60 vt-livesegment -R -i "$(fixture shots.mp4)" -s 1 -r 144p,90p -P ultrafast \
-		-d "$d/live" 2>"$d/livesegment.err" |
-		timeout 60 vt-hls --live "$d/live" >/dev/null 2>"$d/livehls.err"; } &
+	local d=$BATS_FILE_TMPDIR/$1 pid i seg=() hls=() page=()
+	if [ "$1" = ll ]; then
+		i=$(free_port)
+		seg=(-n 0.25) hls=(-l "127.0.0.1:$i") page=(--playlists "127.0.0.1:$i")
+	fi
+	mkdir -p "$d"
+	{ timeout 60 vt-livesegment -R -i "$(fixture shots.mp4)" -s 1 "${seg[@]}" -r 144p,90p \
+		-P ultrafast -d "$d/out" 2>"$d/livesegment.err" |
+		timeout 60 vt-hls --live "${hls[@]}" "$d/out" >/dev/null 2>"$d/livehls.err"; } &
 	pid=$!
 	for ((i = 0; i < 400; i++)); do
-		[ -s "$d/live/master.m3u8" ] && break
+		[ -s "$d/out/master.m3u8" ] && break
 		sleep 0.05
 	done
-	node "$VT_ROOT/tests/browser/player.js" --root "$d/live" --live 1 --chromium "$CHROMIUM" \
-		>"$d/live.json" 2>"$d/live.err"
-	echo $? >"$d/live.status"
+	node "$VT_ROOT/tests/browser/player.js" --root "$d/out" --live 1 "${page[@]}" \
+		--chromium "$CHROMIUM" >"$d/seen.json" 2>"$d/player.err"
+	echo $? >"$d/player.status"
 	wait "$pid"
 }
 
@@ -110,9 +117,26 @@ seen() {
 
 @test "player: a live stream's folder plays, and the page shows how far behind the live edge it is" {
 	need_browser || return
-	status=$(cat "$S/live.status") output=$(cat "$S/live.err")
+	status=$(cat "$S/live/player.status") output=$(cat "$S/live/player.err")
 	assert_success || return
-	assert_json "$S/live.json" '.failure == null and .live == true and .errors == [] and .pageErrors == []'
-	assert_json "$S/live.json" '.liveView | .shown and .latency > 0 and .latency < 10
+	assert_json "$S/live/seen.json" '.failure == null and .live == true and .errors == [] and .pageErrors == []'
+	assert_json "$S/live/seen.json" '.liveView | .shown and .latency > 0 and .latency < 10
 		and (.text | test("^LIVE, [0-9]+[.][0-9] s behind$"))'
+	# plain HLS: three target durations behind
+	assert_json "$S/live/seen.json" '.liveView.targetLatency >= 3'
+	assert_json "$S/live/seen.json" '.requests | map(select(test("part_|_HLS_"))) == []'
+}
+
+@test "player: an LL-HLS live stream plays from its parts, with blocking reloads, closer to the edge" {
+	need_browser || return
+	status=$(cat "$S/ll/player.status") output=$(cat "$S/ll/player.err")
+	assert_success || return
+	assert_json "$S/ll/seen.json" '.failure == null and .live == true and .errors == [] and .pageErrors == []'
+	assert_json "$S/ll/seen.json" '.liveView | .shown and .lowLatencyMode'
+	# PART-HOLD-BACK: three part targets (0.85 s), not three target
+	# durations; hls.js adds a second for each stall, as on a loaded machine
+	assert_json "$S/ll/seen.json" '.liveView.targetLatency < 2'
+	assert_json "$S/ll/seen.json" '.liveView.latency > 0 and .liveView.latency < 3'
+	assert_json "$S/ll/seen.json" '.requests | map(select(test("/part_[0-9]+_[0-9]+[.]m4s$"))) | length > 4'
+	assert_json "$S/ll/seen.json" '.requests | map(select(test("index[.]m3u8[?]_HLS_msn=[0-9]+&_HLS_part=[0-9]+$"))) | length > 4'
 }

@@ -947,3 +947,13 @@ http_start() {
 	HTTP_URL=http://127.0.0.1:$(cat "$1/port")
 	export HTTP_URL
 }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$end" ] || { flunk "timed out waiting for: $*"; return 1; }
+		sleep 0.2
+	done
+}

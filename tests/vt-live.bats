@@ -67,15 +67,6 @@ publish() {
 }
 
 # wait_for SECONDS CMD...: until CMD succeeds, or flunk.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" 2>/dev/null; do
-		[ "$SECONDS" -lt "$end" ] || { flunk "timed out waiting for: $*"; return 1; }
-		sleep 0.2
-	done
-}
-
 # field NAME FILTER: a jq filter on the stream's state.
 field() {
 	vt_live status "$1" | jq -r "$2"
@@ -214,6 +205,27 @@ synopsis() {
 	assert_equal gzip "$(header Content-Encoding)"
 	assert_equal "max-age=1" "$(header Cache-Control)"
 	assert_equal "*" "$(header Access-Control-Allow-Origin)"
+	# LL-HLS from the stream's vt-hls: partial segments and blocking reload
+	zcat media.m3u8 >ll.m3u8
+	grep -q '^#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=0\.[0-9]*$' ll.m3u8
+	grep -q '^#EXT-X-PART-INF:PART-TARGET=0\.2[0-9]*$' ll.m3u8
+	part=$(sed -n 's/^#EXT-X-PART:DURATION=0\.[0-9]*,URI="\([^"]*\)".*/\1/p' ll.m3u8 | tail -1)
+	[ -n "$part" ] || flunk "no parts in $(cat ll.m3u8)"
+	curl -fsS -D headers -o part.m4s "$(URL "/live/acc/$bc/144p/$part")"
+	assert_equal video/mp4 "$(header Content-Type)"
+	cat "$(dirname "$(media acc)")"/init_*.mp4 part.m4s >part.mp4
+	[ "$(ffprobe -v error -count_packets -show_entries stream=nb_read_packets -of csv=p=0 part.mp4)" -ge 5 ]
+	# the next segment's first part: the reply waits for it
+	msn=$(( $(sed -n 's/^#EXT-X-MEDIA-SEQUENCE://p' ll.m3u8) + $(grep -c '^#EXTINF' ll.m3u8) ))
+	SECONDS=0
+	curl -fsS -o next.m3u8 "$(URL "/live/acc/$bc/144p/index.m3u8?_HLS_msn=$msn&_HLS_part=0")"
+	awk -v msn="$msn" '/^#EXT-X-MEDIA-SEQUENCE:/ { sub(/.*:/, ""); seq = $0 }
+		/^#EXTINF/ { n++; tail = 0 } /^#EXT-X-PART:/ { tail++ }
+		END { exit !(seq + n > msn || (seq + n == msn && tail > 0)) }' next.m3u8 ||
+		flunk "no part of segment $msn in $(cat next.m3u8)"
+	[ "$SECONDS" -le 3 ] || flunk "a blocking reload took ${SECONDS}s"
+	run curl -sS -o /dev/null -w '%{http_code}' "$(URL "/live/acc/$bc/144p/index.m3u8?_HLS_msn=$((msn + 5))")"
+	assert_equal 400 "$output"
 	seg=$(zcat media.m3u8 | grep -m 1 '^seg_')
 	curl -fsS -D headers -o /dev/null "$(URL "/live/acc/$bc/144p/$seg")"
 	assert_equal video/mp4 "$(header Content-Type)"
@@ -248,6 +260,10 @@ synopsis() {
 	wait_for 5 is acc ended
 	[ "$SECONDS" -le 3 ] || flunk "ended ${SECONDS}s after the publisher stopped"
 	grep -qx '#EXT-X-ENDLIST' "$(media acc)"
+	# the origin serves the ended playlist file, without parts
+	curl -fsS -o ended.m3u8 "$(URL "/live/acc/$bc/144p/index.m3u8")"
+	cmp ended.m3u8 "$(media acc)"
+	! ls "$(dirname "$(media acc)")" | grep -q '^part_'
 	[ "$(metric vt_live_stream_up 'stream="acc"')" = 0 ]
 	[ "$(metric vt_live_stream_status 'stream="acc",status="ended"')" = 1 ]
 	assert_json "$(vt_live status acc)" '.ended_at != null'

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// node tests/browser/player.js --root OUT [--live 1] [--chromium PATH] [--screenshot FILE]
+// node tests/browser/player.js --root OUT [--live 1] [--playlists HOST:PORT]
+//                               [--chromium PATH] [--screenshot FILE]
 //
 // Serves a vt output folder on 127.0.0.1, with examples/player.html as
 // /player.html and hls.js as /hls.min.js, opens the page in headless
@@ -7,7 +8,9 @@
 // the quality menu switches to another rung, the seek bar's preview shows
 // a sprite tile, the chapters are listed. With --live, the folder is a
 // live stream's: playback starts and advances, and the page shows how far
-// behind the live edge it is. Prints what it saw as one JSON object;
+// behind the live edge it is; with --playlists, media playlist requests
+// (and their LL-HLS query) go to vt-hls --listen there, as nginx sends them
+// under vt-live. Prints what it saw as one JSON object;
 // tests/player.bats judges it. Exits 1 only if it could not look.
 'use strict';
 
@@ -20,7 +23,8 @@ const args = { chromium: '/usr/bin/chromium', timeout: 60 };
 for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 if (!args.root) {
-	console.error('usage: player.js --root OUT [--live 1] [--chromium PATH] [--screenshot FILE] [--timeout S]');
+	console.error('usage: player.js --root OUT [--live 1] [--playlists HOST:PORT] [--chromium PATH] ' +
+		'[--screenshot FILE] [--timeout S]');
 	process.exit(64);
 }
 
@@ -36,10 +40,22 @@ const fixed = {
 const root = path.resolve(args.root);
 const requests = [];
 
+function proxy(req, res) {
+	const [host, port] = args.playlists.split(':');
+	const up = http.get({ host, port, path: req.url }, (r) => {
+		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
+			'Cache-Control': 'no-store' });
+		r.pipe(res);
+	});
+	up.on('error', () => res.writeHead(502).end());
+}
+
 const server = http.createServer((req, res) => {
-	const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+	const u = new URL(req.url, 'http://x'), p = decodeURIComponent(u.pathname);
 	const file = fixed[p] || path.join(root, p);
-	requests.push(p);
+	requests.push(p + u.search);
+	if (args.playlists && /\/index\.m3u8$/.test(p))
+		return proxy(req, res);
 	if (!fixed[p] && !file.startsWith(root + path.sep)) {
 		res.writeHead(403).end();
 		return;
@@ -107,8 +123,12 @@ async function live(page, wait, seen) {
 	const t = await page.evaluate(() => player.video.currentTime);
 	await wait((t0) => player.video.currentTime > t0 + 1 &&
 		/^[0-9]+[.][0-9]$/.test(document.getElementById('latency').textContent), t);
+	// hls.js settles on its distance from the live edge in a few seconds.
+	await page.waitForTimeout(3000);
 	seen.liveView = await page.evaluate(() => ({ time: player.video.currentTime,
-		latency: player.hls.latency, shown: !document.getElementById('live').hidden,
+		latency: player.hls.latency, targetLatency: player.hls.targetLatency,
+		lowLatencyMode: player.hls.config.lowLatencyMode,
+		shown: !document.getElementById('live').hidden,
 		text: document.getElementById('live').textContent }));
 }
 

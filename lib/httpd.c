@@ -149,8 +149,9 @@ respond(struct conn *c, const struct vt_httpd_reply *r)
 	size_t blen = r->body ? r->len : 0;
 
 	c->out = vt_asprintf("HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	    "Cache-Control: no-cache\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
-	    r->status, reason(r->status), r->type ? r->type : "text/plain", blen);
+	    "Cache-Control: %s\r\nAccess-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n",
+	    r->status, reason(r->status), r->type ? r->type : "text/plain", blen,
+	    r->cache ? r->cache : "no-cache");
 	c->outlen = strlen(c->out);
 	if (blen && !c->head) {
 		c->out = vt_realloc(c->out, c->outlen + blen);
@@ -164,7 +165,7 @@ respond(struct conn *c, const struct vt_httpd_reply *r)
 static void
 respond_status(struct conn *c, int status)
 {
-	struct vt_httpd_reply r = { status, NULL, NULL, 0 };
+	struct vt_httpd_reply r = { .status = status };
 	char *msg = vt_asprintf("%d %s\n", status, reason(status));
 
 	r.body = msg;

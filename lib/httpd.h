@@ -11,6 +11,7 @@
 struct vt_httpd_reply {
 	int status;		/* 200, 400, 404, 503... */
 	const char *type;	/* Content-Type; NULL: text/plain */
+	const char *cache;	/* Cache-Control; NULL: no-cache */
 	char *body;		/* malloc'ed; NULL: none */
 	size_t len;
 };

@@ -347,6 +347,8 @@ reply_text(struct vt_httpd_reply *rep, int status, char *text)
 {
 	rep->status = status;
 	rep->type = status == 200 ? "application/vnd.apple.mpegurl" : "text/plain";
+	/* as nginx serves the files: a playlist may be a second old */
+	rep->cache = status == 200 ? "max-age=1" : NULL;
 	rep->body = text;
 	rep->len = strlen(text);
 	return 1;
@@ -360,14 +362,19 @@ serve(void *arg, const char *path, const char *query, double waited,
     struct vt_httpd_reply *rep)
 {
 	struct hls *h = arg;
-	const char *base = strrchr(h->o->dir, '/') ? strrchr(h->o->dir, '/') + 1 : h->o->dir;
-	const char *p = path + 1, *slash = strchr(p, '/');
+	const char *dir = h->o->dir, *p = path + 1, *slash = strchr(p, '/'), *base;
 	char name[sizeof(h->r[0].name)];
 	struct rend *r = NULL;
 	int64_t msn, part, lm, lp;
-	size_t n;
+	size_t n = strlen(dir), bn;
 
-	if (slash && *base && (size_t)(slash - p) == strlen(base) && !strncmp(p, base, slash - p) &&
+	/* the last component of dir, trailing slashes aside */
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	for (base = dir + n; base > dir && base[-1] != '/'; base--)
+		;
+	bn = dir + n - base;
+	if (slash && bn && (size_t)(slash - p) == bn && !strncmp(p, base, bn) &&
 	    strchr(slash + 1, '/'))
 		p = slash + 1;
 	if ((slash = strchr(p, '/')) && !strcmp(slash, "/index.m3u8") &&

@@ -636,8 +636,6 @@ epoch(struct live *lv)
 
 	vi = vt_best_stream(lv->in, AVMEDIA_TYPE_VIDEO);
 	ai = vt_best_stream(lv->in, AVMEDIA_TYPE_AUDIO);
-	if (vi < 0)
-		vt_die(VT_EX_DATAERR, "'%s': the stream has no video", lv->o->url);
 	if (!lv->planned) {
 		lv->has_audio = ai >= 0;
 		plan(lv, lv->in->streams[vi]);
@@ -761,6 +759,16 @@ vt_live_run(const struct vt_live_opts *o)
 		if (!(lv.in = open_input(&lv))) {
 			if (stopsig)
 				break;
+			continue;
+		}
+		if (vt_best_stream(lv.in, AVMEDIA_TYPE_VIDEO) < 0) {
+			/* Audio alone: nothing to make segments of. */
+			if (!o->wait)
+				vt_die(VT_EX_DATAERR, "'%s': the stream has no video", o->url);
+			vt_warn("'%s': the publish has no video; waiting for another", o->url);
+			avformat_close_input(&lv.in);
+			if (!o->listen)
+				sleep(1);
 			continue;
 		}
 		why = epoch(&lv);

@@ -14,6 +14,8 @@
 #include "playlist.h"
 
 #define STATE ".vt-hls.json"
+/* A recording's segments that have left the window, one JSON line each. */
+#define RECORDED ".vt-hls-recorded.jsonl"
 
 struct seg {
 	char *uri, *init;	/* relative to the rendition's folder */
@@ -507,6 +509,33 @@ free_parts(struct seg *s, const struct hls *h, const struct rend *r)
 	s->nparts = 0;
 }
 
+/* A recording moves the segments that are done with to the end of
+ * RECORDED, so the state, saved at every line, stays the window's size
+ * however long the stream. */
+static void
+record(const struct hls *h, const struct rend *r, const struct seg *s, size_t n)
+{
+	char *path = vt_path_join(h->o->dir, RECORDED);
+	FILE *f = fopen(path, "a");
+	size_t k;
+
+	if (!f)
+		vt_die(VT_EX_CANTCREAT, "cannot open '%s': %s", path, strerror(errno));
+	for (k = 0; k < n; k++) {
+		json_t *j = json_pack("{s:s,s:s,s:s?,s:f,s:f,s:b,s:I}", "rendition", r->name,
+		    "uri", s[k].uri, "init", s[k].init, "duration", s[k].duration,
+		    "wallclock", s[k].wallclock, "discontinuity", s[k].disc,
+		    "bytes", (json_int_t)s[k].bytes);
+
+		if (json_dumpf(j, f, JSON_COMPACT) < 0 || fputc('\n', f) == EOF)
+			vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
+		json_decref(j);
+	}
+	if (fclose(f) == EOF)
+		vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
+	free(path);
+}
+
 static void
 cleanup(struct hls *h, struct rend *r, double now)
 {
@@ -521,11 +550,6 @@ cleanup(struct hls *h, struct rend *r, double now)
 			r->segs[k].left = now;
 			r->segs[k].keep = r->segs[k].duration + listed;
 		}
-	/* A recording keeps its segments; partial segments go all the same. */
-	for (k = 0; k < from && now >= r->segs[k].left + r->segs[k].keep; k++)
-		free_parts(&r->segs[k], h, r);
-	if (h->o->record)
-		return;
 	while (gone < from && now >= r->segs[gone].left + r->segs[gone].keep)
 		gone++;
 	if (!gone)
@@ -534,14 +558,19 @@ cleanup(struct hls *h, struct rend *r, double now)
 	memcpy(old, r->segs, gone * sizeof(*old));
 	memmove(r->segs, r->segs + gone, (r->n - gone) * sizeof(*r->segs));
 	r->n -= gone;
+	if (h->o->record)
+		record(h, r, old, gone);
 	for (k = 0; k < gone; k++) {
+		/* A recording keeps its segments; partial segments go all the same. */
 		free_parts(&old[k], h, r);
-		unlink_in(h, r, old[k].uri);
+		if (!h->o->record) {
+			unlink_in(h, r, old[k].uri);
+			if (old[k].init && !init_used(r, old[k].init) && (k + 1 == gone ||
+			    !old[k + 1].init || strcmp(old[k].init, old[k + 1].init)))
+				unlink_in(h, r, old[k].init);
+		}
 		r->seq0++;
 		r->disc0 += old[k].disc;
-		if (old[k].init && !init_used(r, old[k].init) &&
-		    (k + 1 == gone || !old[k + 1].init || strcmp(old[k].init, old[k + 1].init)))
-			unlink_in(h, r, old[k].init);
 		free(old[k].uri);
 		free(old[k].init);
 	}
@@ -674,6 +703,66 @@ on_segment(struct hls *h, const json_t *line, double now)
 	write_master(h, "master.m3u8", "index.m3u8");
 }
 
+/* Is uri that of one of s[0..n)? */
+static int
+listed_in(const struct seg *s, size_t n, const char *uri)
+{
+	while (n-- > 0)
+		if (!strcmp(s[n].uri, uri))
+			return 1;
+	return 0;
+}
+
+/* The recording of r: the segments in RECORDED, then those in the state.
+ * A segment recorded twice, as by a crash between the two writes, is
+ * listed once. */
+static void
+write_recording(const struct hls *h, struct rend *r)
+{
+	char *path = vt_path_join(h->o->dir, RECORDED), *line = NULL;
+	struct rend all = *r;
+	struct seg *segs = NULL;
+	size_t n = 0, cap = 0, k;
+	FILE *f = fopen(path, "r");
+
+	while (f && getline(&line, &cap, f) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		const char *uri = vt_json_str(j, "uri", NULL), *init = vt_json_str(j, "init", NULL);
+
+		if (!j || !uri || !vt_safe_name(uri) || (init && !vt_safe_name(init)))
+			vt_die(VT_EX_DATAERR, "'%s': a bad line", path);
+		if (!strcmp(vt_json_str(j, "rendition", ""), r->name) &&
+		    !listed_in(segs + (n > 64 ? n - 64 : 0), n > 64 ? 64 : n, uri) &&
+		    !listed_in(r->segs, r->n, uri)) {
+			segs = vt_realloc(segs, (n + 1) * sizeof(*segs));
+			segs[n++] = (struct seg){ .uri = vt_strdup(uri),
+			    .init = init ? vt_strdup(init) : NULL,
+			    .duration = vt_json_num(j, "duration", 0),
+			    .wallclock = vt_json_num(j, "wallclock", 0),
+			    .disc = json_is_true(json_object_get(j, "discontinuity")),
+			    .bytes = vt_json_int(j, "bytes", 0) };
+		}
+		json_decref(j);
+	}
+	if (f)
+		fclose(f);
+	free(line);
+	free(path);
+	segs = vt_realloc(segs, (n + r->n + 1) * sizeof(*segs));
+	memcpy(segs + n, r->segs, r->n * sizeof(*segs));
+	all.segs = segs;
+	all.n = n + r->n;
+	all.seq0 = 0;
+	all.disc0 = 0;
+	if (all.n)
+		write_media(h, &all, 0, "recording.m3u8", 1);
+	for (k = 0; k < n; k++) {
+		free(segs[k].uri);
+		free(segs[k].init);
+	}
+	free(segs);
+}
+
 static void
 finish(struct hls *h)
 {
@@ -685,8 +774,8 @@ finish(struct hls *h)
 		for (size_t k = 0; k < h->r[i].n; k++)
 			free_parts(&h->r[i].segs[k], h, &h->r[i]);
 		write_media(h, &h->r[i], window_start(h, &h->r[i]), "index.m3u8", 0);
-		if (h->o->record && h->r[i].n)
-			write_media(h, &h->r[i], 0, "recording.m3u8", 1);
+		if (h->o->record)
+			write_recording(h, &h->r[i]);
 	}
 	write_master(h, "master.m3u8", "index.m3u8");
 	if (h->o->record)

@@ -296,6 +296,27 @@ assert_aligned() {
 	assert_near "$d" 6 0.2
 }
 
+@test "--record in real time: the state keeps the window only, the recording every segment" {
+	HLS_ARGS="-w 1 --record" pipeline -R -i "$S/live.mp4" -s 1 -r 144p
+	finish
+	rec=out/144p/recording.m3u8
+	[ "$(uris "$rec" | wc -l)" -eq 6 ]
+	for b in $(uris "$rec"); do [ -e "out/144p/$b" ]; done
+	grep -qx '#EXT-X-MEDIA-SEQUENCE:0' "$rec"
+	# segments done with went from the state to the recorded list
+	[ "$(jq '.renditions[] | select(.name == "144p") | .segments | length' out/.vt-hls.json)" -le 4 ]
+	[ "$(jq -s 'map(select(.rendition == "144p")) | length' out/.vt-hls-recorded.jsonl)" -ge 2 ]
+	cp "$rec" rec1.m3u8
+	# a segment recorded twice (a crash between the two writes) is listed once
+	grep -m1 '"144p"' out/.vt-hls-recorded.jsonl >dup
+	cat dup >>out/.vt-hls-recorded.jsonl
+	vt-hls --live -R out </dev/null >/dev/null
+	diff rec1.m3u8 "$rec"
+	n=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames \
+		-of csv=p=0 "$rec" | grep -m1 .)
+	[ "$n" -eq 180 ]
+}
+
 @test "SRT: a publisher in caller mode" {
 	p=$(free_port)
 	pipeline -l "srt://127.0.0.1:$p" -s 1 -r 144p
@@ -346,6 +367,30 @@ assert_aligned() {
 	finish
 	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 3 ] || flunk <seg.jsonl
 	[ "$(jq -s 'map(select(.type == "start")) | length' seg.jsonl)" -eq 1 ]
+}
+
+@test "a publish with audio only: an error, or with --wait, a wait for the next publisher" {
+	_ffmpeg -i "$S/live.mp4" -map 0:a -c copy aonly.mp4
+	p=$(free_port)
+	vt-livesegment -l "rtmp://127.0.0.1:$p/live/key" -d out >seg.jsonl 2>seg.err &
+	pid=$!
+	wait_listen "$p"
+	publish "rtmp://127.0.0.1:$p/live/key" aonly.mp4 || true
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 65 ] || flunk "exit $status: $(cat seg.err)"
+	grep -q '^vt-livesegment: .*no video' seg.err
+	rm -rf out seg.jsonl
+	pipeline -l "rtmp://127.0.0.1:$p/live/key" -w -s 1 -r 144p
+	wait_listen "$p"
+	publish "rtmp://127.0.0.1:$p/live/key" aonly.mp4 -t 2 || true
+	wait_for 10 grep -q 'no video; waiting' seg.err
+	wait_listen "$p"
+	publish "rtmp://127.0.0.1:$p/live/key" "$S/live.mp4" -t 3
+	sleep 0.3
+	pkill -TERM -f "vt-livesegment -l rtmp://127.0.0.1:$p/" || true
+	finish
+	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 3 ] || flunk <seg.jsonl
 }
 
 @test "timestamps that jump back do not break the output timeline" {

@@ -164,8 +164,8 @@ report(const struct get *g, const char *dest, const struct vt_req *r, int64_t fi
 static int
 get_file(struct get *g, const char *path, const char *dest)
 {
-	char buf[HEAD_MAX], *tmp = NULL, *b;
-	ssize_t n, w;
+	char buf[HEAD_MAX], *tmp = NULL;
+	ssize_t n;
 	int in, out = 1, first = 1;
 
 	if ((in = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -184,12 +184,7 @@ get_file(struct get *g, const char *path, const char *dest)
 			return VT_EX_DATAERR;	/* the temp file goes at exit */
 		}
 		first = 0;
-		for (b = buf; n > 0; b += w, n -= w)
-			if ((w = write(out, b, n)) < 0) {
-				if (errno != EINTR)
-					vt_die(VT_EX_IOERR, "cannot write '%s': %s", dest, strerror(errno));
-				w = 0;
-			}
+		vt_write_all(out, buf, n, dest);
 	}
 	close(in);
 	if (first && g->media) {

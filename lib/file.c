@@ -128,22 +128,30 @@ vt_tmp_commit(char *tmp, const char *path)
 }
 
 void
-vt_write_file(const char *path, const char *buf, size_t len)
+vt_write_all(int fd, const void *buf, size_t len, const char *path)
 {
-	char *tmp;
+	const char *p = buf;
 	ssize_t n;
-	int fd;
 
-	tmp = vt_tmp_open(path, &fd);
 	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
+		if ((n = write(fd, p, len)) < 0) {
 			if (errno == EINTR)
 				continue;
 			vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
 		}
-		buf += n;
+		p += n;
 		len -= n;
 	}
+}
+
+void
+vt_write_file(const char *path, const char *buf, size_t len)
+{
+	char *tmp;
+	int fd;
+
+	tmp = vt_tmp_open(path, &fd);
+	vt_write_all(fd, buf, len, path);
 	if (close(fd) < 0)
 		vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
 	vt_tmp_commit(tmp, path);

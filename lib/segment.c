@@ -32,22 +32,6 @@ vt_seg_ext(enum vt_segfmt fmt)
 	return fmt == VT_SEG_TS ? "ts" : "m4s";
 }
 
-static void
-write_all(int fd, const uint8_t *buf, int len, const char *path)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = write(fd, buf, len)) < 0) {
-			if (errno == EINTR)
-				continue;
-			vt_die(VT_EX_IOERR, "cannot write '%s': %s", path, strerror(errno));
-		}
-		buf += n;
-		len -= n;
-	}
-}
-
 /* fMP4: the muxer writes through this callback into whichever segment
  * file is open, and into the open partial segment too; between segments
  * nothing may be written. */
@@ -58,10 +42,10 @@ fmp4_write(void *opaque, uint8_t *buf, int len)
 
 	if (w->fd < 0)
 		vt_die(VT_EX_SOFTWARE, "fMP4 data outside a segment in '%s'", w->dir);
-	write_all(w->fd, buf, len, w->path);
+	vt_write_all(w->fd, buf, len, w->path);
 	w->bytes += len;
 	if (w->pfd >= 0) {
-		write_all(w->pfd, buf, len, w->ppath);
+		vt_write_all(w->pfd, buf, len, w->ppath);
 		w->pbytes += len;
 	}
 	return len;

@@ -104,6 +104,9 @@ void vt_tmp_commit(char *tmp, const char *path);
  * instead of ending the program, for tools that stop cleanly. */
 void vt_graceful(volatile sig_atomic_t *flag);
 
+/* Write all of buf to fd, path naming it in the error; dies with
+ * VT_EX_IOERR. */
+void vt_write_all(int fd, const void *buf, size_t len, const char *path);
 /* Write a whole buffer to path atomically. */
 void vt_write_file(const char *path, const char *buf, size_t len);
 

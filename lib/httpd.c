@@ -9,10 +9,12 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <curl/curl.h>
+
 #include "vt.h"
 #include "httpd.h"
 
-#define MAXCONN 512
+#define MAXCONN (VT_HTTPD_FDS - 1)
 #define MAXREQ 8192		/* request line and headers */
 #define READ_TIMEOUT 10.0	/* seconds to send a whole request */
 #define TICK 100		/* milliseconds between asking held requests */
@@ -26,7 +28,8 @@ struct conn {
 	int head;		/* HEAD: no body */
 	char req[MAXREQ + 1];
 	size_t len;
-	char *path, *query;	/* once read */
+	char *path;		/* once read: decoded (curl_free), */
+	char *query;		/* and as it came */
 	char *out;		/* the response */
 	size_t outlen, sent;
 	int dead;		/* done with: to be closed */
@@ -138,6 +141,7 @@ drop(struct vt_httpd *h, size_t i)
 	struct conn *c = h->c[i];
 
 	close(c->fd);
+	curl_free(c->path);
 	free(c->out);
 	free(c);
 	h->c[i] = h->c[--h->n];
@@ -186,45 +190,12 @@ ask(struct vt_httpd *h, struct conn *c)
 	free(r.body);
 }
 
-static int
-unhex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode s in place; 0 if malformed or if it decodes to a NUL. */
-static int
-decode(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (*s == '%') {
-			int a = unhex(s[1]), b = a < 0 ? -1 : unhex(s[2]);
-
-			if (b < 0 || (a == 0 && b == 0))
-				return 0;
-			*o++ = (char)(a * 16 + b);
-			s += 2;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-	return 1;
-}
-
 /* The request line of a complete request: "METHOD TARGET HTTP/1.x". */
 static void
 dispatch(struct vt_httpd *h, struct conn *c)
 {
-	char *line = c->req, *sp1, *sp2, *q;
+	char *line = c->req, *sp1, *sp2, *q, *target;
+	int n;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	if (!(sp1 = strchr(line, ' ')) || !(sp2 = strchr(sp1 + 1, ' ')) ||
@@ -238,13 +209,15 @@ dispatch(struct vt_httpd *h, struct conn *c)
 		respond_status(c, 405);
 		return;
 	}
-	c->path = sp1 + 1;
+	target = sp1 + 1;
 	c->query = "";
-	if ((q = strchr(c->path, '?'))) {
+	if ((q = strchr(target, '?'))) {
 		*q = '\0';
 		c->query = q + 1;
 	}
-	if (c->path[0] != '/' || !decode(c->path)) {
+	/* percent-decoded, and refused if that makes a NUL */
+	if (target[0] != '/' || !(c->path = curl_easy_unescape(NULL, target, 0, &n)) ||
+	    (size_t)n != strlen(c->path)) {
 		respond_status(c, 400);
 		return;
 	}
@@ -320,13 +293,12 @@ accept_all(struct vt_httpd *h)
 }
 
 size_t
-vt_httpd_fds(struct vt_httpd *h, struct pollfd *pfd, size_t max)
+vt_httpd_fds(struct vt_httpd *h, struct pollfd *pfd)
 {
 	size_t i, n = 0;
 
-	if (n < max)
-		pfd[n++] = (struct pollfd){ h->fd, POLLIN, 0 };
-	for (i = 0; i < h->n && n < max; i++)
+	pfd[n++] = (struct pollfd){ h->fd, POLLIN, 0 };
+	for (i = 0; i < h->n; i++)
 		pfd[n++] = (struct pollfd){ h->c[i]->fd,
 		    h->c[i]->state == WRITING ? POLLOUT : POLLIN, 0 };
 	return n;
@@ -338,52 +310,9 @@ vt_httpd_timeout(const struct vt_httpd *h)
 	return h->n ? TICK : -1;
 }
 
-static struct conn *
-conn_of(struct vt_httpd *h, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < h->n; i++)
-		if (h->c[i]->fd == fd)
-			return h->c[i];
-	return NULL;
-}
-
-void
-vt_httpd_serve(struct vt_httpd *h, const struct pollfd *pfd, size_t n)
-{
-	double now = vt_now();
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct conn *c;
-
-		if (!pfd[i].revents)
-			continue;
-		if (pfd[i].fd == h->fd) {
-			accept_all(h);
-			continue;
-		}
-		if (!(c = conn_of(h, pfd[i].fd)))
-			continue;
-		if (c->state != WRITING && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-			on_read(h, c);
-		if (c->state == WRITING && !c->dead && !on_write(c))
-			c->dead = 1;
-	}
-	vt_httpd_retry(h);
-	for (i = h->n; i-- > 0;) {
-		struct conn *c = h->c[i];
-
-		if (c->state == READING && now - c->since > READ_TIMEOUT)
-			c->dead = 1;
-		if (c->dead)
-			drop(h, i);
-	}
-}
-
-void
-vt_httpd_retry(struct vt_httpd *h)
+/* Ask every held request again. */
+static void
+retry(struct vt_httpd *h)
 {
 	size_t i;
 
@@ -400,11 +329,42 @@ vt_httpd_retry(struct vt_httpd *h)
 }
 
 void
+vt_httpd_serve(struct vt_httpd *h, const struct pollfd *pfd, size_t n)
+{
+	double now = vt_now();
+	size_t i, nc = h->n;
+
+	/* pfd[0] is the listener, pfd[1 + i] connection i: accepting appends,
+	 * and nothing is dropped before the end. */
+	for (i = 0; i + 1 < n && i < nc; i++) {
+		struct conn *c = h->c[i];
+
+		if (!pfd[i + 1].revents)
+			continue;
+		if (c->state != WRITING && (pfd[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+			on_read(h, c);
+		if (c->state == WRITING && !c->dead && !on_write(c))
+			c->dead = 1;
+	}
+	if (n && pfd[0].revents)
+		accept_all(h);
+	retry(h);
+	for (i = h->n; i-- > 0;) {
+		struct conn *c = h->c[i];
+
+		if (c->state == READING && now - c->since > READ_TIMEOUT)
+			c->dead = 1;
+		if (c->dead)
+			drop(h, i);
+	}
+}
+
+void
 vt_httpd_close(struct vt_httpd *h)
 {
 	if (!h)
 		return;
-	vt_httpd_retry(h);
+	retry(h);
 	while (h->n)
 		drop(h, h->n - 1);
 	close(h->fd);

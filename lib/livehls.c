@@ -1,7 +1,6 @@
 /* Live HLS: sliding-window playlists, segment cleanup, restarts and
  * recording. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -52,6 +51,7 @@ struct hls {
 	int target;		/* EXT-X-TARGETDURATION, fixed for the stream */
 	int ended;
 	char *master;		/* the text last written */
+	char *base;		/* the last component of the folder's path */
 	int64_t segments;
 };
 
@@ -364,19 +364,13 @@ serve(void *arg, const char *path, const char *query, double waited,
     struct vt_httpd_reply *rep)
 {
 	struct hls *h = arg;
-	const char *dir = h->o->dir, *p = path + 1, *slash = strchr(p, '/'), *base;
+	const char *p = path + 1, *slash = strchr(p, '/');
 	char name[sizeof(h->r[0].name)];
 	struct rend *r = NULL;
 	int64_t msn, part, lm, lp;
-	size_t n = strlen(dir), bn;
+	size_t n, bn = strlen(h->base);
 
-	/* the last component of dir, trailing slashes aside */
-	while (n > 1 && dir[n - 1] == '/')
-		n--;
-	for (base = dir + n; base > dir && base[-1] != '/'; base--)
-		;
-	bn = dir + n - base;
-	if (slash && bn && (size_t)(slash - p) == bn && !strncmp(p, base, bn) &&
+	if (slash && bn && (size_t)(slash - p) == bn && !strncmp(p, h->base, bn) &&
 	    strchr(slash + 1, '/'))
 		p = slash + 1;
 	if ((slash = strchr(p, '/')) && !strcmp(slash, "/index.m3u8") &&
@@ -817,7 +811,7 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 static void
 read_lines(struct hls *h, int fd, struct vt_httpd *srv)
 {
-	struct pollfd pfd[600];
+	struct pollfd pfd[1 + VT_HTTPD_FDS];
 	char *buf = NULL, *nl;
 	size_t len = 0, cap = 0, n;
 	int64_t lines = 0;
@@ -825,7 +819,7 @@ read_lines(struct hls *h, int fd, struct vt_httpd *srv)
 
 	for (;;) {
 		pfd[0] = (struct pollfd){ fd, POLLIN, 0 };
-		n = 1 + (srv ? vt_httpd_fds(srv, pfd + 1, 599) : 0);
+		n = 1 + (srv ? vt_httpd_fds(srv, pfd + 1) : 0);
 		if (poll(pfd, n, srv ? vt_httpd_timeout(srv) : -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -845,9 +839,8 @@ read_lines(struct hls *h, int fd, struct vt_httpd *srv)
 				len -= nl - buf + 1;
 				memmove(buf, nl + 1, len);
 			}
-			if (srv)
-				vt_httpd_retry(srv);
 		}
+		/* which also asks held requests again, after the new lines */
 		if (srv)
 			vt_httpd_serve(srv, pfd + 1, n - 1);
 	}
@@ -865,8 +858,15 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 
 	vt_mkdirs(o->dir);
 	load(&h);
-	if (o->listen)
+	if (o->listen) {
+		char *d = vt_strdup(o->dir), *e = d + strlen(d);
+
+		while (e > d + 1 && e[-1] == '/')
+			*--e = '\0';
+		h.base = vt_strdup(strrchr(d, '/') ? strrchr(d, '/') + 1 : d);
+		free(d);
 		srv = vt_httpd_open(o->listen, serve, &h);
+	}
 	read_lines(&h, fileno(in), srv);
 	if (h.nr && !o->open)
 		finish(&h);
@@ -888,5 +888,6 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 	}
 	free(h.r);
 	free(h.master);
+	free(h.base);
 	return 0;
 }

@@ -14,8 +14,6 @@
 // exits 1 if it could not look.
 'use strict';
 
-const http = require('http');
-const fs = require('fs');
 const path = require('path');
 
 const top = path.join(__dirname, '..');
@@ -35,37 +33,8 @@ try {
 	process.exit(69);
 }
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.m3u8': 'application/vnd.apple.mpegurl',
-	'.m4s': 'video/iso.segment', '.mp4': 'video/mp4', '.ts': 'video/mp2t' };
-const fixed = { '/player.html': path.join(top, 'examples/player.html'),
-	'/hls.min.js': path.join(mods, 'hls.js/dist/hls.min.js') };
-const root = path.resolve(args.root);
-
-function proxy(req, res) {
-	const [host, port] = args.playlists.split(':');
-	const up = http.get({ host, port, path: req.url }, (r) => {
-		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
-			'Cache-Control': 'no-cache' });
-		r.pipe(res);
-	});
-	up.on('error', () => res.writeHead(502).end());
-}
-
-const server = http.createServer((req, res) => {
-	const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-	if (args.playlists && /\/index\.m3u8$/.test(p))
-		return proxy(req, res);
-	const file = fixed[p] || path.join(root, p);
-	if (!fixed[p] && !file.startsWith(root + path.sep))
-		return res.writeHead(403).end();
-	fs.readFile(file, (err, data) => {
-		if (err)
-			return res.writeHead(404).end();
-		res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
-			'Cache-Control': 'no-cache' });
-		res.end(data);
-	});
-});
+const server = require(path.join(top, 'tests/browser/origin.js'))({ root: args.root,
+	playlists: args.playlists });
 
 function median(a) {
 	const s = a.filter((x) => Number.isFinite(x)).sort((x, y) => x - y);

@@ -14,11 +14,6 @@
 // tests/player.bats judges it. Exits 1 only if it could not look.
 'use strict';
 
-const http = require('http');
-const fs = require('fs');
-const path = require('path');
-
-const here = __dirname;
 const args = { chromium: '/usr/bin/chromium', timeout: 60 };
 for (let i = 2; i < process.argv.length; i += 2)
 	args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
@@ -28,48 +23,8 @@ if (!args.root) {
 	process.exit(64);
 }
 
-const types = {
-	'.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json',
-	'.m3u8': 'application/vnd.apple.mpegurl', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4',
-	'.ts': 'video/mp2t', '.vtt': 'text/vtt; charset=utf-8', '.jpg': 'image/jpeg',
-};
-const fixed = {
-	'/player.html': path.join(here, '../../examples/player.html'),
-	'/hls.min.js': path.join(here, 'node_modules/hls.js/dist/hls.min.js'),
-};
-const root = path.resolve(args.root);
 const requests = [];
-
-function proxy(req, res) {
-	const [host, port] = args.playlists.split(':');
-	const up = http.get({ host, port, path: req.url }, (r) => {
-		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
-			'Cache-Control': 'no-store' });
-		r.pipe(res);
-	});
-	up.on('error', () => res.writeHead(502).end());
-}
-
-const server = http.createServer((req, res) => {
-	const u = new URL(req.url, 'http://x'), p = decodeURIComponent(u.pathname);
-	const file = fixed[p] || path.join(root, p);
-	requests.push(p + u.search);
-	if (args.playlists && /\/index\.m3u8$/.test(p))
-		return proxy(req, res);
-	if (!fixed[p] && !file.startsWith(root + path.sep)) {
-		res.writeHead(403).end();
-		return;
-	}
-	fs.readFile(file, (err, data) => {
-		if (err) {
-			res.writeHead(404).end();
-			return;
-		}
-		res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
-			'Cache-Control': 'no-store' });
-		res.end(data);
-	});
-});
+const server = require('./origin')({ root: args.root, playlists: args.playlists, requests });
 
 // The VOD checks: play, switch rungs in the menu, chapters, sprite preview.
 async function vod(page, wait, seen) {

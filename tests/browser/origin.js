@@ -1,0 +1,53 @@
+// The web server the player pages are tried against, as nginx serves
+// vt's output: a folder, examples/player.html as /player.html and hls.js
+// as /hls.min.js, and with playlists ("HOST:PORT"), media playlist
+// requests, query included, sent on to vt-hls --listen there.
+// Used by tests/browser/player.js and scripts/player-latency.js.
+'use strict';
+
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+
+const types = {
+	'.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.json': 'application/json',
+	'.m3u8': 'application/vnd.apple.mpegurl', '.m4s': 'video/iso.segment', '.mp4': 'video/mp4',
+	'.ts': 'video/mp2t', '.vtt': 'text/vtt; charset=utf-8', '.jpg': 'image/jpeg',
+};
+const fixed = {
+	'/player.html': path.join(__dirname, '../../examples/player.html'),
+	'/hls.min.js': path.join(__dirname, 'node_modules/hls.js/dist/hls.min.js'),
+};
+
+function proxy(to, req, res) {
+	const [host, port] = to.split(':');
+	const up = http.get({ host, port, path: req.url }, (r) => {
+		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
+			'Cache-Control': 'no-store' });
+		r.pipe(res);
+	});
+	up.on('error', () => res.writeHead(502).end());
+}
+
+// origin({ root, playlists, requests }): an http.Server, not listening
+// yet; every request's path and query is pushed onto requests if given.
+module.exports = function origin(o) {
+	const root = path.resolve(o.root);
+	return http.createServer((req, res) => {
+		const u = new URL(req.url, 'http://x'), p = decodeURIComponent(u.pathname);
+		const file = fixed[p] || path.join(root, p);
+		if (o.requests)
+			o.requests.push(p + u.search);
+		if (o.playlists && /\/index\.m3u8$/.test(p))
+			return proxy(o.playlists, req, res);
+		if (!fixed[p] && !file.startsWith(root + path.sep))
+			return res.writeHead(403).end();
+		fs.readFile(file, (err, data) => {
+			if (err)
+				return res.writeHead(404).end();
+			res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
+				'Cache-Control': 'no-store' });
+			res.end(data);
+		});
+	});
+};

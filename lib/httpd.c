@@ -226,9 +226,24 @@ dispatch(struct vt_httpd *h, struct conn *c)
 	ask(h, c);
 }
 
+/* A NUL, or a CR not followed by LF, in req[from, len): such a request
+ * could never end the way the search for its blank line expects, so it is
+ * refused at once (RFC 9112 2.2 lets a server reject a bare CR). */
+static int
+malformed(const char *req, size_t from, size_t len)
+{
+	size_t i;
+
+	for (i = from; i < len; i++)
+		if (!req[i] || (req[i] == '\r' && i + 1 < len && req[i + 1] != '\n'))
+			return 1;
+	return 0;
+}
+
 static void
 on_read(struct vt_httpd *h, struct conn *c)
 {
+	size_t from;
 	ssize_t n;
 
 	if (c->state != READING) {
@@ -245,9 +260,12 @@ on_read(struct vt_httpd *h, struct conn *c)
 			c->dead = 1;
 		return;
 	}
+	from = c->len ? c->len - 1 : 0;
 	c->len += n;
 	c->req[c->len] = '\0';
-	if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
+	if (malformed(c->req, from, c->len))
+		respond_status(c, 400);
+	else if (strstr(c->req, "\r\n\r\n") || strstr(c->req, "\n\n"))
 		dispatch(h, c);
 	else if (c->len == MAXREQ)
 		respond_status(c, 400);

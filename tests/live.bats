@@ -642,3 +642,27 @@ answered() {
 	[ ! -e sock/hls ]
 	! ls out/144p out/audio | grep -q '^part_'
 }
+
+@test "vt-hls --listen answers a request with a NUL or bare CRs with 400 at once" {
+	hls_fifo
+	part 0 0
+	for req in 'GET /out/720p/index.m3u8 HTTP/1.1\r\nHost: x\0y\r\n\r\n' \
+		'GET /out/720p/index.m3u8\0 HTTP/1.1\r\n\r\n' \
+		'GET /out/720p/index.m3u8 HTTP/1.1\r\r\r\r' 'GET / HTTP/1.1\rHost: x\r\r'; do
+		exec 8<>"/dev/tcp/127.0.0.1/$PORT"
+		printf "$req" >&8
+		# the server waits 10 s for the rest of a request
+		timeout 5 head -1 <&8 | grep -q '^HTTP/1.1 400 ' || flunk "not refused at once: $req"
+		exec 8<&-
+	done
+	# a request that comes in pieces is still read whole
+	exec 8<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /out/720p/index.m3u8 HTTP/1.1\r' >&8
+	sleep 0.2
+	printf '\nHost: x\r\n\r' >&8
+	sleep 0.2
+	printf '\n' >&8
+	timeout 5 head -1 <&8 | grep -q '^HTTP/1.1 200 ' || flunk "a request in pieces was refused"
+	exec 8<&- 7>&-
+	wait "$HLS_PID"
+}

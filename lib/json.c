@@ -107,7 +107,8 @@ vt_json_int(const json_t *o, const char *key, long long def)
 		return json_integer_value(v);
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		if (d == (double)(long long)d)
+		/* outside long long, the cast would be undefined */
+		if (d >= -0x1p63 && d < 0x1p63 && d == (double)(long long)d)
 			return (long long)d;
 	}
 	wrongtype(key, "an integer");
@@ -124,6 +125,26 @@ vt_json_num(const json_t *o, const char *key, double def)
 	if (!json_is_number(v))
 		wrongtype(key, "a number");
 	return json_number_value(v);
+}
+
+long long
+vt_json_int_in(const json_t *o, const char *key, long long def, long long min, long long max)
+{
+	long long v = vt_json_int(o, key, def);
+
+	if (get(o, key) && !json_is_null(get(o, key)) && (v < min || v > max))
+		vt_die(VT_EX_DATAERR, "manifest: '%s' must be from %lld to %lld", key, min, max);
+	return v;
+}
+
+double
+vt_json_num_in(const json_t *o, const char *key, double def, double min, double max)
+{
+	double v = vt_json_num(o, key, def);
+
+	if (get(o, key) && !json_is_null(get(o, key)) && !(v >= min && v <= max))
+		vt_die(VT_EX_DATAERR, "manifest: '%s' must be from %g to %g", key, min, max);
+	return v;
 }
 
 int

@@ -16,6 +16,15 @@
 /* A recording's segments that have left the window, one JSON line each. */
 #define RECORDED ".vt-hls-recorded.jsonl"
 
+/* Bounds on the numbers in lines and the state: far past any real stream,
+ * yet no sum or product of them overflows. Counters stay below 2^53, which
+ * players that read numbers as doubles hold exactly. */
+#define MAX_COUNT (1LL << 53)
+#define MAX_BYTES (1LL << 40)		/* a segment */
+#define MAX_RATE 100000000000000LL	/* bits per second */
+#define MAX_TIME 253402300799.0		/* 9999-12-31T23:59:59Z */
+#define MAX_DURATION 3600.0		/* a segment */
+
 struct seg {
 	char *uri, *init;	/* relative to the rendition's folder */
 	double duration, wallclock;
@@ -101,6 +110,29 @@ window_start(const struct hls *h, const struct rend *r)
 	return r->n > (size_t)h->o->window ? r->n - h->o->window : 0;
 }
 
+/* The numbers of a rendition in a start line or the state; a start line
+ * defaults to stereo and to no more than the bit rate. */
+static void
+rendition(struct rend *r, const json_t *j, int start)
+{
+	r->width = (int)vt_json_int_in(j, "width", 0, 0, 65535);
+	r->height = (int)vt_json_int_in(j, "height", 0, 0, 65535);
+	r->channels = (int)vt_json_int_in(j, "channels", start ? 2 : 0, 0, 255);
+	r->frame_rate = vt_json_num_in(j, "frame_rate", 0, 0, 1000);
+	r->bitrate = vt_json_int_in(j, "bitrate", 0, 0, MAX_RATE);
+	r->maxrate = vt_json_int_in(j, "maxrate", start ? r->bitrate : 0, 0, MAX_RATE);
+}
+
+/* The numbers of a segment in the state or the recorded list. */
+static void
+seg_numbers(struct seg *s, const json_t *j)
+{
+	s->duration = vt_json_num_in(j, "duration", 0, 0, MAX_DURATION);
+	s->wallclock = vt_json_num_in(j, "wallclock", 0, 0, MAX_TIME);
+	s->disc = json_is_true(json_object_get(j, "discontinuity"));
+	s->bytes = vt_json_int_in(j, "bytes", 0, 0, MAX_BYTES);
+}
+
 /* State. */
 
 static json_t *
@@ -166,21 +198,16 @@ load(struct hls *h)
 		return;
 	}
 	j = vt_json_load_file(path);
-	h->target = (int)vt_json_int(j, "target", 0);
+	h->target = (int)vt_json_int_in(j, "target", 0, 0, (long long)MAX_DURATION);
 	json_array_foreach(json_object_get(j, "renditions"), i, jr) {
 		struct rend *r = add(h, vt_json_need_str(jr, "name"));
 
 		r->video = json_is_true(json_object_get(jr, "video"));
-		r->width = (int)vt_json_int(jr, "width", 0);
-		r->height = (int)vt_json_int(jr, "height", 0);
-		r->channels = (int)vt_json_int(jr, "channels", 0);
-		r->frame_rate = vt_json_num(jr, "frame_rate", 0);
-		r->bitrate = vt_json_int(jr, "bitrate", 0);
-		r->maxrate = vt_json_int(jr, "maxrate", 0);
-		r->peak = vt_json_num(jr, "peak", 0);
+		rendition(r, jr, 0);
+		r->peak = vt_json_num_in(jr, "peak", 0, 0, MAX_RATE);
 		snprintf(r->codecs, sizeof(r->codecs), "%s", vt_json_str(jr, "codecs", ""));
-		r->seq0 = vt_json_int(jr, "seq0", 0);
-		r->disc0 = vt_json_int(jr, "disc0", 0);
+		r->seq0 = vt_json_int_in(jr, "seq0", 0, 0, MAX_COUNT);
+		r->disc0 = vt_json_int_in(jr, "disc0", 0, 0, MAX_COUNT);
 		r->resume = 1;
 		json_array_foreach(json_object_get(jr, "segments"), k, js) {
 			struct seg *s;
@@ -192,12 +219,9 @@ load(struct hls *h)
 			s->init = init ? vt_strdup(init) : NULL;
 			if (!vt_safe_name(s->uri) || (init && !vt_safe_name(init)))
 				vt_die(VT_EX_DATAERR, "'%s': bad segment name", path);
-			s->duration = vt_json_num(js, "duration", 0);
-			s->wallclock = vt_json_num(js, "wallclock", 0);
-			s->disc = json_is_true(json_object_get(js, "discontinuity"));
-			s->bytes = vt_json_int(js, "bytes", 0);
-			s->left = vt_json_num(js, "left", 0);
-			s->keep = vt_json_num(js, "keep", 0);
+			seg_numbers(s, js);
+			s->left = vt_json_num_in(js, "left", 0, 0, MAX_TIME);
+			s->keep = vt_json_num_in(js, "keep", 0, 0, MAX_TIME);
 			s->parts = NULL;
 			s->nparts = 0;
 			s->cell = -1;
@@ -591,12 +615,7 @@ on_start(struct hls *h, const json_t *line)
 		struct rend *r = add(h, vt_json_need_str(jr, "name"));
 
 		r->video = !strcmp(vt_json_str(jr, "type", "video"), "video");
-		r->width = (int)vt_json_int(jr, "width", 0);
-		r->height = (int)vt_json_int(jr, "height", 0);
-		r->channels = (int)vt_json_int(jr, "channels", 2);
-		r->frame_rate = vt_json_num(jr, "frame_rate", 0);
-		r->bitrate = vt_json_int(jr, "bitrate", 0);
-		r->maxrate = vt_json_int(jr, "maxrate", r->bitrate);
+		rendition(r, jr, 1);
 		r->part_target = vt_json_num(jr, "part_target", 0);
 		if (!(r->part_target >= 0 && r->part_target <= seg))
 			vt_die(VT_EX_DATAERR, "input: start line: bad 'part_target'");
@@ -620,6 +639,8 @@ on_part(struct hls *h, const json_t *line)
 		    vt_json_str(line, "rendition", ""));
 	if (!(d >= 0 && d < 60))
 		vt_die(VT_EX_DATAERR, "input: bad part 'duration'");
+	vt_json_int_in(line, "seq", 0, 0, MAX_COUNT);
+	vt_json_int_in(line, "part", 0, 0, MAX_COUNT);
 	n = &r->next;
 	if (n->nparts && (n->cell != cell || k != (int64_t)n->nparts)) {
 		vt_warn("%s: part %lld of segment %lld does not follow part %zu of segment %lld; "
@@ -655,7 +676,7 @@ on_segment(struct hls *h, const json_t *line, double now)
 	if (!r)
 		vt_die(VT_EX_DATAERR, "input: segment of rendition '%s' before its start line",
 		    vt_json_str(line, "rendition", ""));
-	if (!(d >= 0 && d < 3600))
+	if (!(d >= 0 && d < MAX_DURATION))
 		vt_die(VT_EX_DATAERR, "input: bad segment 'duration'");
 	if (!h->target)
 		h->target = (int)ceil(d);
@@ -672,11 +693,11 @@ on_segment(struct hls *h, const json_t *line, double now)
 	if (s->wallclock < 0)
 		s->wallclock = 0;
 	s->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
-	s->bytes = vt_json_int(line, "bytes", 0);
-	s->cell = vt_json_int(line, "seq", -1);
+	s->bytes = vt_json_int_in(line, "bytes", 0, 0, MAX_BYTES);
+	s->cell = vt_json_int_in(line, "seq", -1, 0, MAX_COUNT);
 	/* The segment's parts, if they were all seen, are now its own. */
 	if (r->next.nparts && r->next.cell == s->cell &&
-	    (int64_t)r->next.nparts == vt_json_int(line, "parts", -1)) {
+	    (int64_t)r->next.nparts == vt_json_int_in(line, "parts", -1, 0, MAX_COUNT)) {
 		s->parts = r->next.parts;
 		s->nparts = r->next.nparts;
 		r->next.parts = NULL;
@@ -730,11 +751,8 @@ write_recording(const struct hls *h, struct rend *r)
 		    !listed_in(r->segs, r->n, uri)) {
 			segs = vt_realloc(segs, (n + 1) * sizeof(*segs));
 			segs[n++] = (struct seg){ .uri = vt_strdup(uri),
-			    .init = init ? vt_strdup(init) : NULL,
-			    .duration = vt_json_num(j, "duration", 0),
-			    .wallclock = vt_json_num(j, "wallclock", 0),
-			    .disc = json_is_true(json_object_get(j, "discontinuity")),
-			    .bytes = vt_json_int(j, "bytes", 0) };
+			    .init = init ? vt_strdup(init) : NULL };
+			seg_numbers(&segs[n - 1], j);
 		}
 		json_decref(j);
 	}

@@ -87,6 +87,11 @@ void vt_json_print(json_t *v);
 const char *vt_json_str(const json_t *o, const char *key, const char *def);
 long long vt_json_int(const json_t *o, const char *key, long long def);
 double vt_json_num(const json_t *o, const char *key, double def);
+/* Range-checked forms: a present value outside [min, max] dies with
+ * VT_EX_DATAERR naming the key; an absent one gives def, unchecked. */
+long long vt_json_int_in(const json_t *o, const char *key, long long def, long long min,
+    long long max);
+double vt_json_num_in(const json_t *o, const char *key, double def, double min, double max);
 /* A rational stored as [num, den]; returns 0 if absent. */
 int vt_json_rational(const json_t *o, const char *key, int *num, int *den);
 json_t *vt_json_rational_new(int num, int den);

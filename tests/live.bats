@@ -449,6 +449,38 @@ assert_aligned() {
 	[ ! -e out/master.m3u8 ]
 }
 
+@test "vt-hls --live: a number out of range in a line or the state is bad data, not an overflow" {
+	start='{"type":"start","seg":2,"renditions":[{"name":"720p","type":"video","bitrate":2000000},{"name":"audio","type":"audio","bitrate":128000}]}'
+	seg() { echo '{"type":"segment","rendition":"'"$1"'","path":"'"$1"'/s.ts","duration":2,"codecs":"avc1.64001f","bytes":'"${2:-1000}"'}'; }
+	big=9223372036854775807
+	for input in "$start"$'\n'"$(seg 720p $big)" "$start"$'\n'"$(seg 720p 1e300)" \
+		"$start"$'\n'"$(seg 720p -1)" "${start/2000000/$big}" "${start/2000000/2000000,\"maxrate\":$big}" \
+		"${start/\"video\",/\"video\",\"width\":4294967297,}" "$start"$'\n''{"type":"part","rendition":"720p","seq":'$big',"part":0,"path":"720p/p.ts","duration":0.5}'; do
+		rm -rf out && mkdir -p out/720p out/audio
+		run --separate-stderr -65 vt-hls --live out <<<"$input"
+		assert_one_error vt-hls
+		! grep -q 'BANDWIDTH=-' out/master.m3u8 2>/dev/null
+	done
+	# the state and the recorded list
+	rm -rf out && mkdir -p out/720p out/audio
+	printf '%s\n' "$start" "$(seg 720p)" "$(seg audio)" | vt-hls --live --open -R out >/dev/null
+	cp out/.vt-hls.json state.json
+	for edit in '.renditions[0].seq0 = 9223372036854775807' '.renditions[0].disc0 = 9223372036854775000' \
+		'.renditions[0].peak = 1e300' '.renditions[0].segments[0].bytes = -5' '.target = 4294967296'; do
+		jq -c "$edit" state.json >out/.vt-hls.json
+		run --separate-stderr -65 vt-hls --live out </dev/null
+		assert_one_error vt-hls
+	done
+	cp state.json out/.vt-hls.json
+	echo '{"rendition":"720p","uri":"s0.ts","duration":2,"bytes":1e19}' >out/.vt-hls-recorded.jsonl
+	run --separate-stderr -65 vt-hls --live -R out </dev/null
+	assert_one_error vt-hls
+	echo '{"rendition":"720p","uri":"s0.ts","duration":2,"bytes":1000}' >out/.vt-hls-recorded.jsonl
+	run --separate-stderr vt-hls --live -R out </dev/null
+	assert_success
+	grep -qx s0.ts out/720p/recording.m3u8
+}
+
 # corner_psnr A B X Y: PSNR of the 64x36 box at X,Y between two clips.
 corner_psnr() {
 	ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -filter_complex \

@@ -25,6 +25,11 @@
 #define MAX_TIME 253402300799.0		/* 9999-12-31T23:59:59Z */
 #define MAX_DURATION 3600.0		/* a segment */
 
+/* The master's BANDWIDTH is the measured peak this much higher (see
+ * declare), once every rendition has KNOWN seconds measured. */
+#define MARGIN 1.1
+#define KNOWN 30.0
+
 struct seg {
 	char *uri, *init;	/* relative to the rendition's folder */
 	double duration, wallclock;
@@ -42,7 +47,10 @@ struct rend {
 	int video, width, height, channels;
 	double frame_rate;
 	int64_t bitrate, maxrate;
-	double peak;		/* highest segment bit rate seen */
+	double peak;		/* highest segment bit rate seen (RFC 8216 4.3.4.2) */
+	double bits, seconds;	/* of every segment seen: the average */
+	int64_t bandwidth;	/* what the master declares for the variant */
+	int64_t average;	/* this rendition leads (with the audio) */
 	char codecs[64];
 	struct seg *segs;	/* on disk, oldest first */
 	size_t n;
@@ -59,6 +67,7 @@ struct hls {
 	size_t nr;
 	int target;		/* EXT-X-TARGETDURATION, fixed for the stream */
 	int ended;
+	int known;		/* every rendition has KNOWN seconds measured */
 	char *master;		/* the text last written */
 	char *base;		/* the last component of the folder's path */
 	int64_t segments;
@@ -163,15 +172,17 @@ state_json(const struct hls *h)
 			}
 			json_array_append_new(segs, js);
 		}
-		json_array_append_new(rs, json_pack("{s:s,s:b,s:i,s:i,s:i,s:f,s:I,s:I,s:f,s:s,"
-		    "s:I,s:I,s:o}", "name", r->name, "video", r->video, "width", r->width,
-		    "height", r->height, "channels", r->channels, "frame_rate", r->frame_rate,
-		    "bitrate", (json_int_t)r->bitrate, "maxrate", (json_int_t)r->maxrate,
-		    "peak", r->peak, "codecs", r->codecs, "seq0", (json_int_t)r->seq0,
-		    "disc0", (json_int_t)r->disc0, "segments", segs));
+		json_array_append_new(rs, json_pack("{s:s,s:b,s:i,s:i,s:i,s:f,s:I,s:I,s:f,s:f,"
+		    "s:f,s:I,s:I,s:s,s:I,s:I,s:o}", "name", r->name, "video", r->video,
+		    "width", r->width, "height", r->height, "channels", r->channels,
+		    "frame_rate", r->frame_rate, "bitrate", (json_int_t)r->bitrate,
+		    "maxrate", (json_int_t)r->maxrate, "peak", r->peak, "bits", r->bits,
+		    "seconds", r->seconds, "bandwidth", (json_int_t)r->bandwidth,
+		    "average", (json_int_t)r->average, "codecs", r->codecs,
+		    "seq0", (json_int_t)r->seq0, "disc0", (json_int_t)r->disc0, "segments", segs));
 	}
-	return json_pack("{s:i,s:i,s:b,s:o}", "target", h->target, "record", h->o->record,
-	    "ended", h->ended, "renditions", rs);
+	return json_pack("{s:i,s:i,s:b,s:b,s:o}", "target", h->target, "record", h->o->record,
+	    "ended", h->ended, "known", h->known, "renditions", rs);
 }
 
 static void
@@ -199,12 +210,17 @@ load(struct hls *h)
 	}
 	j = vt_json_load_file(path);
 	h->target = (int)vt_json_int_in(j, "target", 0, 0, (long long)MAX_DURATION);
+	h->known = json_is_true(json_object_get(j, "known"));
 	json_array_foreach(json_object_get(j, "renditions"), i, jr) {
 		struct rend *r = add(h, vt_json_need_str(jr, "name"));
 
 		r->video = json_is_true(json_object_get(jr, "video"));
 		rendition(r, jr, 0);
 		r->peak = vt_json_num_in(jr, "peak", 0, 0, MAX_RATE);
+		r->seconds = vt_json_num_in(jr, "seconds", 0, 0, MAX_TIME);
+		r->bits = vt_json_num_in(jr, "bits", 0, 0, MAX_RATE * MAX_TIME);
+		r->bandwidth = vt_json_int_in(jr, "bandwidth", 0, 0, MAX_RATE);
+		r->average = vt_json_int_in(jr, "average", 0, 0, MAX_RATE);
 		snprintf(r->codecs, sizeof(r->codecs), "%s", vt_json_str(jr, "codecs", ""));
 		r->seq0 = vt_json_int_in(jr, "seq0", 0, 0, MAX_COUNT);
 		r->disc0 = vt_json_int_in(jr, "disc0", 0, 0, MAX_COUNT);
@@ -420,58 +436,103 @@ serve(void *arg, const char *path, const char *query, double waited,
 	return 0;
 }
 
-/* The master, once every rendition has a segment; rewritten only when it
- * changes (a new codec string, or a peak well above the declared one). */
+/* A rate for the master: whole bits per second, no more than MAX_RATE. */
+static int64_t
+rate(double bps)
+{
+	return bps < MAX_RATE ? (int64_t)ceil(bps) : MAX_RATE;
+}
+
+static double
+average(const struct rend *r)
+{
+	return r->seconds > 0 ? r->bits / r->seconds : 0;
+}
+
+/* Before the peak is known, what a rendition may reach: its encoder's
+ * maximum rate, plus the packaging overhead, which is what its segments
+ * have averaged over their target rate. */
+static double
+nominal(const struct rend *r)
+{
+	double max = r->maxrate > r->bitrate ? r->maxrate : r->bitrate;
+
+	return max + fmax(0, average(r) - r->bitrate);
+}
+
+/* Set v->bandwidth and v->average for the variant v leads, with audio a
+ * (NULL: none). Each rendition's own peak adds up (RFC 8216 4.3.4.2).
+ * Until the peak is known the master declares the larger of the nominal
+ * rate and the measured peak times MARGIN, then the measured peak times
+ * MARGIN. After that, BANDWIDTH is raised when a peak goes past it, and
+ * AVERAGE-BANDWIDTH follows the average when it moves more than MARGIN:
+ * so the master changes seldom, as players read it seldom. */
+static void
+declare(const struct hls *h, struct rend *v, const struct rend *a)
+{
+	double peak = v->peak + (a ? a->peak : 0), avg = average(v) + (a ? average(a) : 0);
+
+	if (!h->known)
+		avg = fmax(avg, v->bitrate + (a ? a->bitrate : 0));
+	if (!v->bandwidth || peak > v->bandwidth) {
+		v->bandwidth = rate(peak * MARGIN);
+		if (!h->known)
+			v->bandwidth = rate(fmax(peak * MARGIN, nominal(v) + (a ? nominal(a) : 0)));
+		v->average = rate(avg);
+	} else if (h->known && (avg > v->average * MARGIN || avg * MARGIN < v->average)) {
+		v->average = rate(avg);
+	}
+	if (v->average > v->bandwidth)
+		v->average = v->bandwidth;
+}
+
+/* The master, once every rendition has a segment, written only when it
+ * changes. The recording's, of a stream that is over, declares the peak
+ * and the average as they are. */
 static void
 write_master(struct hls *h, const char *file, const char *media)
 {
 	struct vt_variant *v = vt_calloc(h->nr, sizeof(*v));
 	struct vt_audio_rendition ar, *a = NULL;
-	const struct rend *audio = NULL;
+	struct rend *audio = NULL;
+	int live = !strcmp(file, "master.m3u8");
 	char *text, *path;
-	size_t i, n = 0;
-	int64_t abw = 0;
+	size_t i, n = 0, videos = 0;
 
 	for (i = 0; i < h->nr; i++) {
 		if (!h->r[i].codecs[0])
 			goto out;
 		if (!h->r[i].video)
 			audio = &h->r[i];
+		videos += h->r[i].video;
 	}
-	if (audio) {
-		abw = audio->bitrate;
-		if (audio->peak > abw)
-			abw = (int64_t)ceil(audio->peak);
+	if (audio && videos) {
 		ar = (struct vt_audio_rendition){ "audio", "audio", NULL, audio->channels };
 		ar.uri = vt_asprintf("%s/%s", audio->name, media);
 		a = &ar;
 	}
 	for (i = 0; i < h->nr; i++) {
-		const struct rend *r = &h->r[i];
-		int64_t peak = r->maxrate > r->bitrate ? r->maxrate : r->bitrate;
+		struct rend *r = &h->r[i];
+		const struct rend *ra = r->video ? audio : NULL;
 
-		if (!r->video)
-			continue;
-		if (r->peak > peak * 1.1)
-			peak = (int64_t)ceil(r->peak);
-		v[n] = (struct vt_variant){ vt_asprintf("%s/%s", r->name, media), peak + abw,
-		    r->bitrate + (audio ? audio->bitrate : 0),
-		    audio ? vt_asprintf("%s,%s", r->codecs, audio->codecs) : vt_strdup(r->codecs),
-		    r->width, r->height, r->frame_rate, audio ? "audio" : NULL };
+		if (!r->video && (videos || r != audio))
+			continue;	/* but the audio alone is a variant */
+		if (live)
+			declare(h, r, ra);
+		v[n] = (struct vt_variant){ vt_asprintf("%s/%s", r->name, media),
+		    live ? r->bandwidth : rate(r->peak + (ra ? ra->peak : 0)),
+		    live ? r->average : rate(average(r) + (ra ? average(ra) : 0)),
+		    ra ? vt_asprintf("%s,%s", r->codecs, ra->codecs) : vt_strdup(r->codecs),
+		    r->width, r->height, r->frame_rate, ra ? "audio" : NULL };
 		n++;
 	}
-	if (!n && audio) {
-		v[n++] = (struct vt_variant){ vt_strdup(ar.uri), abw, audio->bitrate,
-		    vt_strdup(audio->codecs), 0, 0, 0, NULL };
-		a = NULL;
-	}
 	text = vt_master_text(v, n, a);
-	if (strcmp(file, "master.m3u8") || !h->master || strcmp(text, h->master)) {
+	if (!live || !h->master || strcmp(text, h->master)) {
 		path = vt_path_join(h->o->dir, file);
 		vt_write_file(path, text, strlen(text));
 		free(path);
 	}
-	if (!strcmp(file, "master.m3u8")) {
+	if (live) {
 		free(h->master);
 		h->master = text;
 	} else {
@@ -481,7 +542,7 @@ write_master(struct hls *h, const char *file, const char *media)
 		free((char *)v[i].uri);
 		free((char *)v[i].codecs);
 	}
-	if (audio)
+	if (a)
 		free((char *)ar.uri);
 out:
 	free(v);
@@ -665,6 +726,33 @@ on_part(struct hls *h, const json_t *line)
 	n->duration += d;
 }
 
+/* The last segment of r into its peak, the bit rate of the contiguous
+ * segments lasting from half to one and a half target durations (RFC 8216
+ * 4.3.4.2; a longer segment alone counts too), and its average. */
+static void
+measure(struct hls *h, struct rend *r)
+{
+	double dur = 0, bytes = 0;
+	size_t k, i;
+
+	for (k = r->n; k-- > 0 && (k + 1 == r->n || dur + r->segs[k].duration <= 1.5 * h->target);) {
+		dur += r->segs[k].duration;
+		bytes += r->segs[k].bytes;
+		if (dur > 0 && dur >= 0.5 * h->target && bytes * 8 / dur > r->peak)
+			r->peak = fmin(bytes * 8 / dur, MAX_RATE);
+	}
+	r->bits += r->segs[r->n - 1].bytes * 8.0;
+	r->seconds += r->segs[r->n - 1].duration;
+	if (h->known)
+		return;
+	for (i = 0; i < h->nr && h->r[i].seconds >= KNOWN; i++)
+		;
+	/* The master's rates are declared again from what is measured. */
+	if ((h->known = i == h->nr))
+		for (i = 0; i < h->nr; i++)
+			h->r[i].bandwidth = 0;
+}
+
 static void
 on_segment(struct hls *h, const json_t *line, double now)
 {
@@ -711,8 +799,7 @@ on_segment(struct hls *h, const json_t *line, double now)
 	if ((codecs = vt_json_str(line, "codecs", NULL)) && *codecs &&
 	    strlen(codecs) < sizeof(r->codecs) && !strpbrk(codecs, "\"\n\r"))
 		snprintf(r->codecs, sizeof(r->codecs), "%s", codecs);
-	if (d > 0.5 && s->bytes * 8 / d > r->peak)
-		r->peak = s->bytes * 8 / d;
+	measure(h, r);
 	cleanup(h, r, now);
 	write_media(h, r, window_start(h, r), "index.m3u8", 0);
 	write_master(h, "master.m3u8", "index.m3u8");

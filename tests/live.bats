@@ -481,6 +481,69 @@ assert_aligned() {
 	grep -qx s0.ts out/720p/recording.m3u8
 }
 
+# declared: "BANDWIDTH AVERAGE-BANDWIDTH" of the master's one variant;
+# "- -" before there is a master.
+declared() {
+	[ -e out/master.m3u8 ] || { echo - -; return; }
+	sed -n 's/^#EXT-X-STREAM-INF:BANDWIDTH=\([0-9]*\),AVERAGE-BANDWIDTH=\([0-9]*\),.*/\1 \2/p' out/master.m3u8
+}
+
+@test "vt-hls --live: the master declares the measured peak plus 10%, with TS overhead, and seldom changes" {
+	mkdir -p out/720p out/audio
+	start='{"type":"start","seg":1,"format":"ts","renditions":[{"name":"720p","type":"video","width":1280,"height":720,"bitrate":2000000,"maxrate":3000000},{"name":"audio","type":"audio","bitrate":128000}]}'
+	# one-second TS segments: 720p at 2.3 Mb/s (the TS overhead is 0.3), at
+	# 2.6 at 20 s and 3.2 at 45 s; audio at 180 kb/s, 200 at 5 s
+	for k in $(seq 0 59); do
+		v=2300000 a=180000
+		[ "$k" = 20 ] && v=2600000
+		[ "$k" = 45 ] && v=3200000
+		[ "$k" = 5 ] && a=200000
+		for r in 720p:$v:avc1.64001f audio:$a:mp4a.40.2; do
+			IFS=: read -r name bps codecs <<<"$r"
+			echo "$k $name $bps"
+			printf '{"type":"segment","rendition":"%s","seq":%d,"path":"%s/s%d.ts","duration":1,"bytes":%d,"codecs":"%s"}\n' \
+				"$name" "$k" "$name" "$k" "$((bps / 8))" "$codecs" >&3
+		done
+	done >rates 3>lines
+	# fed a line at a time, with a restart from the state at 40 s; a
+	# blocking reload of the segment's playlist waits for its line
+	for part in "1,80p" "81,\$p"; do
+		mkfifo in
+		PORT=$(free_port)
+		vt-hls --live --open -l "127.0.0.1:$PORT" out <in >/dev/null 2>>hls.err &
+		HLS_PID=$!
+		exec 7>in
+		rm in
+		echo "$start" >&7
+		wait_listen "$PORT"
+		sed -n "$part" lines | while IFS= read -r line; do
+			echo "$line" >&7
+			msn=${line#*'"seq":'} r=${line#*'"rendition":"'}
+			curl -fsS -o /dev/null "http://127.0.0.1:$PORT/${r%%\"*}/index.m3u8?_HLS_msn=${msn%%,*}"
+			declared
+		done >>masters
+		exec 7>&-
+		wait "$HLS_PID"
+	done
+	# never below the sum of the peaks so far
+	below=$(paste -d ' ' rates masters | awk '{ p[$2] = $3 > p[$2] ? $3 : p[$2] }
+		$4 != "-" && $4 < p["720p"] + p["audio"] { print "at " $1 " s: " $4; exit }')
+	[ -z "$below" ] || flunk "BANDWIDTH below the sum of the peaks $below"
+	# at first the maximum rate plus the overhead measured: 3 + 0.3 Mb/s,
+	# and 128 + 52 kb/s; at 30 s, each one's own peak plus 10% and the
+	# average; at 45 s a peak past BANDWIDTH raises it, with the average
+	# of the segments then: 46 s of video, 45 of audio
+	jq -rn --slurpfile r <(awk '{ print "[" $1 ",\"" $2 "\"," $3 "]" }' rates) '
+		def rates($n; $name): [$r[] | select(.[1] == $name) | .[2]][:$n];
+		def avg($v; $a): (rates($v; "720p") | add / length) + (rates($a; "audio") | add / length) | ceil;
+		def peak($n): ((rates($n; "720p") | max) + (rates($n; "audio") | max)) * 1.1 | ceil;
+		"3480000 2480000", "\(peak(30)) \(avg(30; 30))", "\(peak(46)) \(avg(46; 45))"' >want
+	assert_equal "$(grep -v '^-' masters | uniq)" "$(cat want)"
+	# the changes: at the first master, at 30 s and at 45 s
+	assert_equal "$(paste -d ' ' rates masters | awk '$4 != last && $4 != "-" { print $1, $2; last = $4 }' | tr '\n' ' ')" \
+		"0 audio 29 audio 45 720p "
+}
+
 # corner_psnr A B X Y: PSNR of the 64x36 box at X,Y between two clips.
 corner_psnr() {
 	ffmpeg -nostdin -hide_banner -i "$1" -i "$2" -filter_complex \

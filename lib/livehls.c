@@ -482,8 +482,6 @@ declare(const struct hls *h, struct rend *v, const struct rend *a)
 	} else if (h->known && (avg > v->average * MARGIN || avg * MARGIN < v->average)) {
 		v->average = rate(avg);
 	}
-	if (v->average > v->bandwidth)
-		v->average = v->bandwidth;
 }
 
 /* The master, once every rendition has a segment, written only when it
@@ -524,6 +522,9 @@ write_master(struct hls *h, const char *file, const char *media)
 		    live ? r->average : rate(average(r) + (ra ? average(ra) : 0)),
 		    ra ? vt_asprintf("%s,%s", r->codecs, ra->codecs) : vt_strdup(r->codecs),
 		    r->width, r->height, r->frame_rate, ra ? "audio" : NULL };
+		/* as RFC 8216 asks, even if no run of segments makes a peak */
+		if (v[n].average_bandwidth > v[n].bandwidth)
+			v[n].bandwidth = v[n].average_bandwidth;
 		n++;
 	}
 	text = vt_master_text(v, n, a);

@@ -43,14 +43,15 @@ struct pool {
 	uint8_t *luma;
 };
 
+static const char *const modes[] = { "auto", "timestamp", "scene" };
+
 int
 vt_thumb_mode(const char *name)
 {
-	static const char *const names[] = { "auto", "timestamp", "scene" };
 	int i;
 
 	for (i = 0; i < 3; i++)
-		if (!strcmp(name, names[i]))
+		if (!strcmp(name, modes[i]))
 			return i;
 	return -1;
 }
@@ -373,9 +374,29 @@ pick_scene(struct vt_seeker *s, const struct vt_thumb_opts *o, json_t *out)
 }
 
 json_t *
+vt_thumb_settings(const struct vt_thumb_opts *o, const struct vt_sprite_opts *sp)
+{
+	json_t *doc = json_object();
+	int w = o->width, h = o->height;
+
+	if (!w && !h)
+		w = VT_THUMB_WIDTH;
+	json_object_set_new(doc, "mode", json_string(modes[o->mode]));
+	if (o->mode == VT_THUMB_TIMESTAMP)
+		json_object_set_new(doc, "time", json_real(o->time));
+	json_object_set_new(doc, "width", w ? json_integer(w) : json_null());
+	json_object_set_new(doc, "height", h ? json_integer(h) : json_null());
+	json_object_set_new(doc, "quality", json_integer(o->quality));
+	json_object_set_new(doc, "sprite_interval", json_real(sp->interval));
+	json_object_set_new(doc, "tile_width", json_integer(sp->tile_width));
+	json_object_set_new(doc, "columns", json_integer(sp->columns));
+	json_object_set_new(doc, "rows", json_integer(sp->rows));
+	return doc;
+}
+
+json_t *
 vt_thumb(struct vt_seeker *s, const char *dir, const struct vt_thumb_opts *o)
 {
-	static const char *const modes[] = { "auto", "timestamp", "scene" };
 	json_t *out = json_object();
 	const AVFrame *f;
 	AVFrame *rgb;
@@ -398,7 +419,7 @@ vt_thumb(struct vt_seeker *s, const char *dir, const struct vt_thumb_opts *o)
 	}
 	f = vt_seeker_frame_at(s, ts);
 	ts = f->pts;
-	vt_image_fit(s->display_w, s->display_h, o->width, o->height, 1280, &w, &h);
+	vt_image_fit(s->display_w, s->display_h, o->width, o->height, VT_THUMB_WIDTH, &w, &h);
 	rgb = vt_image_rgb(f, s->rotation, w, h, 0);
 	jpeg = vt_image_jpeg(rgb, o->quality, &len);
 	av_frame_free(&rgb);

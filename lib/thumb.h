@@ -20,8 +20,17 @@ struct vt_thumb_opts {
 	int quality;		/* JPEG qscale, 1..31 */
 };
 
+/* The thumbnail's width when neither width nor height is given. */
+#define VT_THUMB_WIDTH 1280
+
 /* "auto", "timestamp", "scene" as a mode, or -1. */
 int vt_thumb_mode(const char *name);
+
+/* The settings a run with o and sp would use, defaults filled in, as
+ * vt-thumb --check prints them: mode, time (timestamp mode), width and
+ * height (null: from the other, or the source), quality, and the sprite's
+ * sprite_interval, tile_width, columns and rows. */
+json_t *vt_thumb_settings(const struct vt_thumb_opts *o, const struct vt_sprite_opts *sp);
 
 /* The shot changes listed in vt-scenes output (doc is every JSON value of
  * the file, as vt_json_read_all() gives): a top-level array, an object

@@ -2,8 +2,9 @@
 # name, all strings) and the job file JOB ($job: its text, "" without one).
 # A variable set on make's command line or in the environment ($set lists
 # them) wins over the job file, which wins over the variable's default.
-# Every value is checked here, before any work: a bad one halts with one
-# line "vt-vod: ..." and status 65.
+# The job file's shape is checked here, and the values of the optional
+# steps by their tools (vt-thumb, vt-scenes --check) right after, before
+# any work: a bad one halts with one line and status 65.
 
 # Each job file field and the variable it stands for.
 def fields: [
@@ -53,13 +54,11 @@ def checked_job:
      (fields[] | .[1:] as $p | $j | typed($p))] as $none
   | $j;
 
-# A decimal number from a variable's text, or a job file's number.
-def number($at):
-  if type == "number" then .
-  elif type == "string" and test("^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$") then tonumber
-  else error("\($at): \(q) is not a number") end;
-def within($lo; $hi; $at):
-  if . < $lo or . > $hi then error("\($at): \(.) is out of range (\($lo) to \($hi))") else . end;
+# The request's values are checked by the tools that use them; a plain
+# decimal in a variable's text becomes a number, anything else stays text
+# for the tool to refuse.
+def num: if type == "string" and test("^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$") then tonumber else . end;
+def numbers: with_entries(select(.value != "" and .value != null) | .value |= num);
 
 def isset($n): any($set | split(" ")[]; . == $n);
 
@@ -75,14 +74,17 @@ try (
         {value: $ARGS.named[$f[0]], at: $f[0]}
       else {value: ($j | getpath($f[1:])), at: "\(jobfile): \($f[1:] | join("."))"} end)) as $v
 | def val($n): $v[$n].value;
-  def at($n): $v[$n].at;
 # A thumbnail or chapters object in the job file turns that on by itself.
-  def thumb_mode:
-    if $v.THUMB.at == "THUMB" and ($j.thumbnail | type) == "object" and (isset("THUMB") | not)
-    then (if $j.thumbnail.time != null then "timestamp" else "auto" end) else val("THUMB") end;
-  def threshold:
-    if $v.CHAPTERS.at == "CHAPTERS" and ($j.chapters | type) == "object" and (isset("CHAPTERS") | not)
-    then 0.4 else val("CHAPTERS") end;
+  def byjob($var; $obj):
+    $v[$var].at == $var and (isset($var) | not) and ($j[$obj] | type) == "object";
+  def thumbnail:
+    if (val("THUMB") | . == "" or . == "none") and (byjob("THUMB"; "thumbnail") | not) then null
+    else {mode: val("THUMB"), time: val("THUMB_TIME"), width: val("THUMB_WIDTH"),
+          sprite_interval: val("SPRITE_INTERVAL")} | numbers end;
+  def chapters:
+    if (val("CHAPTERS") | . == "" or . == "none") and (byjob("CHAPTERS"; "chapters") | not) then null
+    else {scene_threshold: val("CHAPTERS"), min_length: val("CHAPTER_MIN"),
+          titles: val("CHAPTER_TITLES")} | numbers end;
 {
   resolutions: (val("RES") | if type == "array" then . elif . == "" then null else split(",") end),
   seg: ($seg | tonumber),
@@ -91,40 +93,16 @@ try (
   bitrates: (if $br == "" then null else
     ($br | split(",") | map(split("=") | {key: .[0], value: .[1]}) | from_entries) end),
   audio_bitrate: $ab,
-  # vt-encode --plan checks these; plain decimals become numbers, anything
-  # else stays text for it to refuse
+  # vt-encode --plan checks these
   watermark: ({
     text: val("WATERMARK"),
     image: val("WATERMARK_IMAGE"),
     position: val("WATERMARK_POS"),
     size: val("WATERMARK_SIZE"),
     opacity: val("WATERMARK_OPACITY")
-  } | with_entries(select(.value != ""))
-    | with_entries(if (.key == "size" or .key == "opacity") and (.value | type) == "string" and
-        (.value | test("^([0-9]+[.]?[0-9]*|[.][0-9]+)$")) then .value |= tonumber else . end)),
-  thumbnail: (thumb_mode as $m
-    | if $m == "" or $m == "none" then null
-      elif ($m | IN("auto", "timestamp", "scene") | not) then
-        error("\(at("THUMB")): unknown mode \($m | q) (want auto, timestamp, scene or none)")
-      else {mode: $m}
-        + (val("THUMB_TIME") as $t
-           | if $m == "timestamp" then
-               if $t == "" then error("\(at("THUMB")): timestamp mode needs a time (THUMB_TIME, or thumbnail.time)")
-               else {time: ($t | number(at("THUMB_TIME")) | within(-1e9; 1e9; at("THUMB_TIME")))} end
-             elif $t != "" then error("\(at("THUMB_TIME")): a time is only for timestamp mode, not \($m | q)")
-             else {} end)
-        + {width: (val("THUMB_WIDTH") | number(at("THUMB_WIDTH")) | within(2; 16384; at("THUMB_WIDTH"))
-                   | if . != floor then error("\(at("THUMB_WIDTH")): \(.) is not a whole number") else . end),
-           sprite_interval: (val("SPRITE_INTERVAL") | number(at("SPRITE_INTERVAL"))
-                   | if . != 0 and . < 0.1 then error("\(at("SPRITE_INTERVAL")): \(.) is under 0.1 (0: no sprite)") else . end
-                   | within(0; 86400; at("SPRITE_INTERVAL")))}
-      end),
-  chapters: (threshold as $c
-    | if $c == "" or $c == "none" then null
-      else {scene_threshold: ($c | number("\(at("CHAPTERS")) (a scene threshold, or none)")
-                              | within(0; 1; at("CHAPTERS"))),
-            min_length: (val("CHAPTER_MIN") | number(at("CHAPTER_MIN")) | within(0; 86400; at("CHAPTER_MIN")))}
-        + (val("CHAPTER_TITLES") | if . == "" then {} else {titles: .} end)
-      end)
+  } | with_entries(select(.value != "") | if .key == "size" or .key == "opacity"
+      then .value |= num else . end)),
+  thumbnail: thumbnail,
+  chapters: chapters
 }
 ) catch ("vt-vod: \(.)\n" | halt_error(65))

@@ -2,35 +2,34 @@
 # the optional steps' tools, selected by $what:
 #   params         vt-encode's: the request less the optional steps, with
 #                  the watermark image's SHA-256 ($arg)
-#   scenes.params  vt-scenes': for the chapters, or for the thumbnail's
-#                  scene mode; null when neither is on ($arg: the titles')
-#   thumb.params   vt-thumb's; in scene mode with the SHA-256 of the shots
-#                  ($arg, "" when scene detection failed)
-#   scenes.args    from scenes.params: the component, then vt-scenes'
-#                  options ($dir: the chapters folder)
+#   scenes.args    from the request: the component scene detection is for
+#                  (chapters, or the thumbnail's scene mode), then
+#                  vt-scenes' options ($dir: the chapters folder); nothing
+#                  when neither is on
+#   thumb.args     from the request: vt-thumb's options ($dir: the
+#                  thumbnails folder, $shots: vt-scenes' output); in scene
+#                  mode without shots ($arg "auto") it chooses as in auto
 #   scenes.m3u8    from every chunk's vt-encode line (slurped): the chunks
 #                  of rung $arg, the smallest, as one playlist, with paths
 #                  from $work; nothing without a rung
-#   thumb.args     from thumb.params: vt-thumb's options ($dir: the
-#                  thumbnails folder, $shots: vt-scenes' output)
-# Arguments come out as words for the shell, each single-quoted by @sh;
-# none when the step is off.
+# The values are the request's, unchecked: the tools check them, and their
+# --check prints the settings that the parameter files record. Arguments
+# come out as words for the shell, each single-quoted by @sh.
+def opt($o; $v): if $v == null then [] else [$o, ($v | tostring)] end;
 if $what == "params" then
   del(.thumbnail, .chapters) | if .watermark.image then .watermark.image_sha256 = $arg else . end
-elif $what == "scenes.params" then
-  if .chapters then
-    {component: "chapters", threshold: .chapters.scene_threshold,
-     chapters: (.chapters + {titles_sha256: $arg})}
-  elif .thumbnail.mode == "scene" then {component: "thumbnail", threshold: 0.4}
-  else null end
-elif $what == "thumb.params" then
-  .thumbnail | if .mode == "scene" then .shots_sha256 = $arg else . end
 elif $what == "scenes.args" then
-  select(.)
-  | [.component, "-t", (.threshold | tostring)]
-    + if .chapters then ["-c", $dir, "-m", (.chapters.min_length | tostring)]
-        + if .chapters.titles then ["-T", .chapters.titles] else [] end
-      else [] end
+  if .chapters then
+    ["chapters", "-c", $dir] + opt("-t"; .chapters.scene_threshold)
+    + opt("-m"; .chapters.min_length) + opt("-T"; .chapters.titles)
+  elif .thumbnail.mode == "scene" then ["thumbnail"]
+  else empty end
+  | @sh
+elif $what == "thumb.args" then
+  .thumbnail | select(.)
+  | if .mode == "scene" and $arg == "auto" then .mode = "auto" else . end
+  | opt("-m"; .mode) + opt("-t"; .time) + opt("-w"; .width) + opt("-i"; .sprite_interval)
+    + (if .mode == "scene" then ["-s", $shots] else [] end) + ["-d", $dir]
   | @sh
 elif $what == "scenes.m3u8" then
   [.[] | .rungs[] | select(.name == $arg)] as $c
@@ -39,12 +38,4 @@ elif $what == "scenes.m3u8" then
     "#EXT-X-TARGETDURATION:\([$c[] | .end - .start] | max | ceil)",
     ($c[] | "#EXTINF:\(.end - .start),", (.path | if startswith("/") then . else ltrimstr($work + "/") end)),
     "#EXT-X-ENDLIST"
-elif $what == "thumb.args" then
-  select(.)
-  | if .mode == "scene" and .shots_sha256 == "" then .mode = "auto" else . end
-  | ["-m", .mode]
-    + if .mode == "timestamp" then ["-t", (.time | tostring)] else [] end
-    + if .mode == "scene" then ["-s", $shots] else [] end
-    + ["-w", (.width | tostring), "-i", (.sprite_interval | tostring), "-d", $dir]
-  | @sh
 else error("steps.jq: unknown \($what)") end

@@ -34,20 +34,21 @@ RES      ?=
 BITRATES ?=
 AUDIO_BITRATE ?= 128k
 # A watermark in every rung: text or a PNG file, placed, sized and faded
-# as vt-encode(1)'s --watermark- options.
+# as vt-encode(1)'s --watermark- options; empty: vt-encode's default.
 WATERMARK ?=
 WATERMARK_IMAGE ?=
-WATERMARK_POS ?= bottom_right
-WATERMARK_SIZE ?= 0.05
-WATERMARK_OPACITY ?= 0.8
+WATERMARK_POS ?=
+WATERMARK_SIZE ?=
+WATERMARK_OPACITY ?=
 # A thumbnail and a sprite sheet (vt-thumb(1)), and chapters from the shot
-# changes (vt-scenes(1)); both optional, off when empty.
+# changes (vt-scenes(1)); both optional, off when empty. Empty values
+# here take the tool's default.
 THUMB ?=
 THUMB_TIME ?=
-THUMB_WIDTH ?= 1280
-SPRITE_INTERVAL ?= 10
+THUMB_WIDTH ?=
+SPRITE_INTERVAL ?=
 CHAPTERS ?=
-CHAPTER_MIN ?= 10
+CHAPTER_MIN ?=
 CHAPTER_TITLES ?=
 # A JSON job file with the same settings; the variables given win.
 JOB ?=
@@ -159,8 +160,13 @@ steps = jq -r -f $(VT_ROOT)/pipelines/steps.jq --arg what $(1) --arg arg $(if $(
     --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json \
     --arg work $(W)
 
+# check WHAT TOOL: TOOL --check judges the request's values for the
+# optional step that WHAT's arguments are for, with its own ranges.
+check = eval "set -- $$($(call steps,$(1)) $@+)"; [ $$\# -eq 0 ] || \
+    { [ $(1) = thumb.args ] || shift; $(VT_BIN)/$(2) --check "$$@" > /dev/null; } || { rm -f $@+; exit 65; }
+
 # The request: the variables and the job file, checked before any work.
-$(W)/request.json: FORCE | $(W)
+$(W)/request.json: FORCE | $(W) $(TOOLS)
 	@set -- $(foreach v,$(VT_REQUEST),--arg $(v) "$$VT_V_$(v)"); \
 	if [ -n "$$VT_V_JOB" ]; then \
 	  [ -f "$$VT_V_JOB" ] && [ -r "$$VT_V_JOB" ] || \
@@ -171,6 +177,8 @@ $(W)/request.json: FORCE | $(W)
 	    --arg seg $(SEG) --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
 	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) "$$@" > $@+ \
 	  || { rm -f $@+; exit 65; }
+	@$(call check,thumb.args,vt-thumb)
+	@$(call check,scenes.args,vt-scenes)
 	@$(keep-if-same)
 
 # vt-encode's parameters: a new picture in the watermark's file encodes again.
@@ -230,14 +238,28 @@ $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 CHAPTER_FILES := $(addprefix $(OUT)/chapters/,chapters.vtt chapters.json chapters-hls.json)
 THUMB_FILES    = $(wildcard $(addprefix $(OUT)/thumbnails/,thumbnail.jpg sprite*.jpg sprite.vtt))
 
+# An optional step's parameters: its tool's arguments ("$$@", the first
+# word naming the component) and the settings its --check prints, with the
+# tool's defaults, so that a new default runs the step again; null when
+# the step is off. $(1): more options for jq, $(2): the tool, $(3): more
+# fields. (Each word is passed with an x before it, which jq takes off:
+# jq 1.6 would read a word such as -m as its own option.)
+step-params = if [ $$\# -eq 0 ]; then echo null; else \
+    jq -n $(1) --argjson s "$$($(VT_BIN)/$(2) --check "$${@:2}")" \
+      '$$ARGS.positional | map(.[1:]) | {component: .[0], args: .[1:], settings: $$s} + $(3)' \
+      --args "$${@/\#/x}"; fi > $@+
+# args FILE: the optional step's tool's arguments, from its parameters.
+step-args = eval "set -- $$(jq -r 'select(.) | [.component] + .args | @sh' $(1))"
+
 $(W)/scenes.params: FORCE $(W)/request.json
 	@t=$$(jq -j '.chapters.titles // empty' $(W)/request.json; printf x); t=$${t%x}; \
-	$(call steps,scenes.params,"$$([ -z "$$t" ] || $(call sha256,"$$t"))") $(W)/request.json > $@+
+	eval "set -- $$($(call steps,scenes.args) $(W)/request.json)"; \
+	$(call step-params,--arg sha "$$([ -z "$$t" ] || $(call sha256,"$$t"))",vt-scenes,{titles_sha256: $$sha})
 	@$(call retry-if,$(W)/warn/scenes.json)
 
 $(W)/scenes.json: $(W)/scenes.params $(W)/plan.json $(CHUNKS:%=$(E)/c%.json) | $(TOOLS)
 	@rm -f $(CHAPTER_FILES) $(W)/scenes.m3u8
-	@eval "set -- $$($(call steps,scenes.args) $(W)/scenes.params)"; \
+	@$(call step-args,$(W)/scenes.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; exit 0; fi; \
 	c=$$1; shift; \
 	$(call steps,scenes.m3u8,"$$(jq -r '.rungs[-1].name // empty' $(W)/plan.json)") -s \
@@ -253,15 +275,17 @@ $(W)/steps.mk: $(W)/request.json
 	mv $@+ $@
 
 $(W)/thumb.params: FORCE $(W)/request.json | $(THUMB_SHOTS)
-	@$(call steps,thumb.params,"$$(! jq -e .cuts $(W)/scenes.json >/dev/null 2>&1 || \
-	    $(call sha256,$(W)/scenes.json))") $(W)/request.json > $@+
+	@s=$(if $(THUMB_SHOTS),$$(! jq -e .cuts $(W)/scenes.json >/dev/null 2>&1 || $(call sha256,$(W)/scenes.json))); \
+	eval "set -- $$($(call steps,thumb.args,"$$([ -n "$$s" ] || echo auto)") $(W)/request.json)"; \
+	[ $$# -eq 0 ] || set -- thumbnail "$$@"; \
+	$(call step-params,--arg sha "$$s",vt-thumb,{shots_sha256: $$sha})
 	@$(call retry-if,$(W)/warn/thumbnail.json)
 
 $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)
-	@eval "set -- $$($(call steps,thumb.args) $(W)/thumb.params)"; \
+	@$(call step-args,$(W)/thumb.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
-	else $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- $(call sq,$(SRC)); fi
+	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- $(call sq,$(SRC)); fi
 
 # The master names the chapters when they were made.
 $(W)/hls.params: FORCE | $(W)/scenes.json

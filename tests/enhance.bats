@@ -136,7 +136,7 @@ assert_vtt_cues() {
 	assert_json "$OUT/job.json" ".request.job == \"$S/job.json\""
 	assert_json "$OUT/job.json" '.thumbnail | .mode == "timestamp" and .requested_time == 4.5 and (.time - 4.5 | fabs) < 0.04'
 	assert_json "$OUT/job.json" '.sprite.tiles == 5 and .chapters.count == 3 and .warnings == []'
-	assert_json "$OUT/.work/params.json" '.watermark == {text: "(c) Brand", position: "top_left", size: 0.05, opacity: 0.8}'
+	assert_json "$OUT/.work/params.json" '.watermark == {text: "(c) Brand", position: "top_left"}'
 	grep -q '^#EXT-X-SESSION-DATA:DATA-ID="com.apple.hls.chapters"' "$OUT/master.m3u8" || flunk "no chapters in the master"
 	# the watermark is in the top left corner of the first frame
 	box=$(changed "$OUT/90p/index.m3u8" "$S/scene/90p/index.m3u8")
@@ -157,7 +157,9 @@ assert_vtt_cues() {
 
 @test "enhance: THUMB=scene, or scene mode in a job file, chooses within the longest shot; no chapters without CHAPTERS" {
 	built jobscene || return
-	assert_json "$OUT/job.json" '.request.thumbnail == {mode: "scene", width: 1280, sprite_interval: 0}'
+	assert_json "$OUT/job.json" '.request.thumbnail == {mode: "scene", sprite_interval: 0}'
+	# the values vt-thumb chose, its defaults among them, are the step's parameters
+	assert_json "$OUT/.work/thumb.params" '.settings | .mode == "scene" and .width == 1280 and .sprite_interval == 0'
 	cmp "$OUT/thumbnails/thumbnail.jpg" "$S/scene/thumbnails/thumbnail.jpg" || flunk "not the same thumbnail as THUMB=scene"
 	built scene
 	assert_json "$OUT/job.json" '.thumbnail.mode == "scene" and .sprite == null and .chapters == null'
@@ -199,13 +201,13 @@ assert_vtt_cues() {
 }
 
 @test "enhance: bad thumbnail and chapter variables are refused before any work" {
-	refused thumbmode request "THUMB: unknown mode 'big' (want auto, timestamp, scene or none)" || return
-	refused notime request "THUMB: timestamp mode needs a time" || return
-	refused timeauto request "THUMB_TIME: a time is only for timestamp mode, not 'auto'" || return
-	refused chrange request "CHAPTERS: 1.5 is out of range (0 to 1)" || return
-	refused chword request "CHAPTERS (a scene threshold, or none): 'yes' is not a number" || return
-	refused interval request "SPRITE_INTERVAL: -1 is under 0.1" || return
-	refused width request "THUMB_WIDTH: 0 is out of range (2 to 16384)" || return
+	refused thumbmode request "vt-thumb: invalid mode 'big' (auto, timestamp or scene)" || return
+	refused notime request "vt-thumb: --mode timestamp needs --time" || return
+	refused timeauto request "vt-thumb: --time is for --mode timestamp" || return
+	refused chrange request "vt-scenes: threshold '1.5' out of range 0..1" || return
+	refused chword request "vt-scenes: invalid threshold 'yes'" || return
+	refused interval request "vt-thumb: sprite interval '-1' out of range 0..86400" || return
+	refused width request "vt-thumb: width '0' out of range 2..16384" || return
 	refused nojob request "vt-vod: cannot read job file '$S/no-such-job.json'"
 }
 
@@ -214,11 +216,11 @@ assert_vtt_cues() {
 	j="job file '$S"
 	refused jobfield request "$j/jobfield.json': unknown field 'thumbnail.size'" || return
 	refused jobtop request "$j/jobtop.json': unknown field 'thumbnails'" || return
-	refused jobmode request "$j/jobmode.json': thumbnail.mode: unknown mode 'big'" || return
+	refused jobmode request "vt-thumb: invalid mode 'big'" || return
 	refused jobtype request "$j/jobtype.json': chapters.scene_threshold must be a number" || return
-	refused jobrange request "$j/jobrange.json': chapters.scene_threshold: 1.5 is out of range" || return
+	refused jobrange request "vt-scenes: threshold '1.5' out of range" || return
 	refused jobres request "$j/jobres.json': resolutions must be an array of rung names" || return
-	refused jobnotime request "$j/jobnotime.json': thumbnail.mode: timestamp mode needs a time" || return
+	refused jobnotime request "vt-thumb: --mode timestamp needs --time" || return
 	refused jobnotjson request "$j/jobnotjson.json': not JSON" || return
 	refused jobpos plan "vt-encode: " || return
 	assert_match "middle" "$(jq -r .error "$S/jobpos/job.json")"

@@ -159,6 +159,23 @@ assert_chapters() {
 	assert_equal "" "$output"
 }
 
+@test "vt-scenes --check prints the settings with its defaults, reading nothing" {
+	run --separate-stderr vt-scenes --check
+	assert_success
+	assert_json "$output" '. == {threshold: 0.4, min_scene: 0.5, chapters: null}'
+	run --separate-stderr vt-scenes --check -t 0.3 -c out -m 2 -T no-such-titles.txt
+	assert_success
+	assert_json "$output" '. == {threshold: 0.3, min_scene: 0.5,
+		chapters: {min_length: 2, titles: "no-such-titles.txt", language: "en"}}'
+	for args in "-t 1.5" "-t yes" "-m 2" "-c out -m -1"; do
+		eval "run --separate-stderr vt-scenes --check $args"
+		assert_failure 64
+		assert_one_error vt-scenes
+		assert_equal "" "$output"
+	done
+	[ ! -e out ]
+}
+
 @test "vt-scenes rejects thresholds, lengths and thread counts out of range with 64" {
 	local args
 	for args in "-t 1.5" "-t -0.1" "-t x" "--threshold=" "-s -1" "-m nan" "--threads 1000" "-l 9x" "-l en_US" "-l ''"; do

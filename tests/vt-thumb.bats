@@ -132,6 +132,28 @@ cues() {
 	assert_no_output out
 }
 
+@test "vt-thumb --check prints the settings with its defaults, reading nothing" {
+	run --separate-stderr vt-thumb --check
+	assert_success
+	assert_json "$output" '. == {mode: "auto", width: 1280, height: null, quality: 3,
+		sprite_interval: 10, tile_width: 160, columns: 10, rows: 10}'
+	run --separate-stderr vt-thumb --check -t 4.5 -H 360 -i 0 -s no-such-file.json -m scene
+	assert_failure 64
+	run --separate-stderr vt-thumb --check -t 4.5 -H 360 -i 0
+	assert_success
+	assert_json "$output" '.mode == "timestamp" and .time == 4.5 and .width == null and .height == 360
+		and .sprite_interval == 0'
+	run --separate-stderr vt-thumb --check -m scene -s no-such-file.json
+	assert_success
+	assert_json "$output" '.mode == "scene"'
+	for args in "-w 0" "-m big" "-m timestamp" "-m auto -t 2" "-i 0.05" "-q 32"; do
+		eval "run --separate-stderr vt-thumb --check $args"
+		assert_failure 64
+		assert_one_error vt-thumb
+		assert_equal "" "$output"
+	done
+}
+
 @test "vt-thumb writes thumbnail.jpg, sprite.jpg and sprite.vtt and describes them" {
 	thumb "$S/mix.mp4"
 	assert_success

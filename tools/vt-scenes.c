@@ -15,6 +15,7 @@ static const struct option longopts[] = {
 	{ "titles", required_argument, NULL, 'T' },
 	{ "language", required_argument, NULL, 'l' },
 	{ "threads", required_argument, NULL, 'j' },
+	{ "check", no_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -24,7 +25,8 @@ static void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: %s [-t score] [-s seconds] [-c dir] "
-	    "[-m seconds] [-T file] [-l tag] [--threads n] [file]\n", vt_progname);
+	    "[-m seconds] [-T file] [-l tag] [--threads n] [file]\n"
+	    "       %s --check [options]\n", vt_progname, vt_progname);
 	if (!status)
 		fputs("  -t, --threshold SCORE      cut score a frame must reach, 0..1 (default 0.4)\n"
 		    "  -s, --min-scene SECONDS    shortest shot (default 0.5)\n"
@@ -33,6 +35,7 @@ usage(int status)
 		    "  -T, --titles FILE          chapter titles, one a line\n"
 		    "  -l, --language TAG         language of the titles (default en)\n"
 		    "      --threads N            decoder threads, 0 = auto (default 0)\n"
+		    "      --check                check the options, print the settings, and exit\n"
 		    "  -h, --help                 show this help\n"
 		    "  -V, --version              show the version\n"
 		    "Without file, reads a manifest {\"input\": file} on standard input.\n", stdout);
@@ -64,10 +67,10 @@ main(int argc, char *argv[])
 	size_t ntitles = 0;
 	double min_chapter = 10;
 	json_t *in = NULL;
-	int c, chopt = 0;
+	int c, chopt = 0, check = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "t:s:c:m:T:l:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:s:c:m:T:l:khV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.threshold = vt_parse_double(optarg, 0, 1, "threshold"); break;
 		case 's': o.min_scene = vt_parse_double(optarg, 0, 3600, "shortest shot"); break;
@@ -76,6 +79,7 @@ main(int argc, char *argv[])
 		case 'T': tfile = optarg; chopt = 1; break;
 		case 'l': lang = optarg; chopt = 1; break;
 		case 'j': o.threads = (int)vt_parse_int(optarg, 0, 64, "thread count"); break;
+		case 'k': check = 1; break;
 		case 'h': usage(0); break;
 		case 'V': vt_version(); break;
 		default: usage(VT_EX_USAGE);
@@ -89,6 +93,12 @@ main(int argc, char *argv[])
 		vt_die(VT_EX_USAGE, "--min-chapter, --titles and --language need --chapters");
 	if (!vt_language_ok(lang))
 		vt_die(VT_EX_USAGE, "invalid language tag '%s'", lang);
+	if (check) {
+		vt_json_print(json_pack("{s:f,s:f,s:o}", "threshold", o.threshold, "min_scene",
+		    o.min_scene, "chapters", dir ? json_pack("{s:f,s:s?,s:s}", "min_length",
+		    min_chapter, "titles", tfile, "language", lang) : json_null()));
+		return vt_finish(0);
+	}
 	if (tfile)
 		titles = vt_titles_load(tfile, &ntitles);
 	if (argc == 1)

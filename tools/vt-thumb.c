@@ -19,6 +19,7 @@ static const struct option longopts[] = {
 	{ "tile-width", required_argument, NULL, 'T' },
 	{ "columns", required_argument, NULL, 'c' },
 	{ "rows", required_argument, NULL, 'r' },
+	{ "check", no_argument, NULL, 'k' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -29,7 +30,8 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: %s [-m mode] [-t seconds] [-s file] "
 	    "[-w width] [-H height] [-q quality] [-i seconds] [-T width] [-c columns] "
-	    "[-r rows] -d dir [file]\n", vt_progname);
+	    "[-r rows] -d dir [file]\n"
+	    "       %s --check [options]\n", vt_progname, vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR              folder for thumbnail.jpg, sprite*.jpg, sprite.vtt\n"
 		    "  -m, --mode MODE            auto, timestamp or scene (default auto)\n"
@@ -42,6 +44,7 @@ usage(int status)
 		    "  -T, --tile-width PIXELS    sprite tile width (default 160)\n"
 		    "  -c, --columns N            sprite tiles per row (default 10)\n"
 		    "  -r, --rows N               rows per sprite sheet (default 10)\n"
+		    "      --check                check the options, print the settings, and exit\n"
 		    "  -h, --help                 show this help\n"
 		    "  -V, --version              show the version\n"
 		    "Without file, reads a manifest {\"input\": file} on standard input.\n", stdout);
@@ -73,10 +76,10 @@ main(int argc, char *argv[])
 	const char *dir = NULL, *path, *time = NULL, *scenes = NULL;
 	double *cuts = NULL;
 	json_t *in = NULL;
-	int c, mode = -1;
+	int c, mode = -1, check = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:m:t:s:w:H:q:i:T:c:r:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:m:t:s:w:H:q:i:T:c:r:khV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'm':
@@ -92,6 +95,7 @@ main(int argc, char *argv[])
 		case 'T': sp.tile_width = vt_parse_int(optarg, 16, 1920, "tile width"); break;
 		case 'c': sp.columns = vt_parse_int(optarg, 1, 100, "columns"); break;
 		case 'r': sp.rows = vt_parse_int(optarg, 1, 100, "rows"); break;
+		case 'k': check = 1; break;
 		case 'h': usage(0); break;
 		case 'V': vt_version(); break;
 		default: usage(VT_EX_USAGE);
@@ -99,7 +103,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc > 1 || !dir)
+	if (argc > 1 || (!dir && !check))
 		usage(VT_EX_USAGE);
 	o.mode = mode >= 0 ? mode : scenes ? VT_THUMB_SCENE : time ? VT_THUMB_TIMESTAMP : VT_THUMB_AUTO;
 	if ((o.mode == VT_THUMB_TIMESTAMP) != !!time)
@@ -111,6 +115,10 @@ main(int argc, char *argv[])
 	sp.quality = o.quality;
 	if (time)
 		o.time = vt_parse_double(time, -1e9, 1e9, "time");
+	if (check) {
+		vt_json_print(vt_thumb_settings(&o, &sp));
+		return vt_finish(0);
+	}
 	if (scenes)
 		o.cuts = cuts = load_cuts(scenes, &o.ncuts);
 	if (argc == 1) {

@@ -338,19 +338,6 @@ free_objs(struct put *p)
 
 /* --- the report --------------------------------------------------------- */
 
-static char *
-unquote(const char *etag)
-{
-	size_t n;
-
-	if (!etag)
-		return NULL;
-	n = strlen(etag);
-	if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
-		return vt_asprintf("%.*s", (int)n - 2, etag + 1);
-	return vt_strdup(etag);
-}
-
 static void
 report(struct obj *o, const char *status, const char *etag)
 {
@@ -374,8 +361,8 @@ fail(struct obj *o, const struct vt_req *r, const char *doing)
 	o->state = FAILED;
 	report(o, "failed", NULL);
 	if (!p->status) {
-		p->status = vt_req_exit(r, 1);
-		vt_warn("cannot %s '%s': %s", doing, o->key, vt_req_why(r));
+		p->status = vt_s3_exit(r, 1);
+		vt_warn("cannot %s '%s': %s", doing, o->key, vt_s3_why(r));
 	}
 	stop = -1;
 }
@@ -383,7 +370,7 @@ fail(struct obj *o, const struct vt_req *r, const char *doing)
 static void
 uploaded(struct obj *o, const char *etag)
 {
-	char *e = unquote(etag);
+	char *e = vt_etag_bare(etag);
 
 	o->state = UPLOADED;
 	o->p->ndone++;
@@ -597,32 +584,28 @@ find_key(struct put *p, const char *key)
 	return bsearch(&k, p->objs, p->n, sizeof(*p->objs), by_key);
 }
 
-/* Run one request for the store as a whole; dies with a clear message if
- * it fails, unless the failure is S3 code soft (then returns NULL). */
-static struct vt_req *
-bucket_req(struct put *p, const char *query, const char *doing, const char *soft)
+/* A listing failed: dies with a clear message, unless the failure is S3
+ * code soft (then only says so with VT_VERBOSE). */
+static void
+list_failed(struct put *p, struct vt_s3_list *l, const char *doing, const char *soft)
 {
-	struct vt_req *r = vt_s3_req(&p->s3, "GET", "", query, NULL);
+	const struct vt_req *r = l->page;
 	static char why[512];
 	char *code;
 	int ret;
 
-	vt_http_one(p->http, r);
-	if (r->cc == CURLE_OK && r->status == 200)
-		return r;
 	code = r->resp.data ? vt_xml_get(r->resp.data, r->resp.data + r->resp.len, "Code") : NULL;
 	if (soft && !r->temporary && (r->status == 501 || r->status == 405 ||
 	    (code && strstr(soft, code)))) {
-		vt_info("cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key, vt_req_why(r));
+		vt_info("cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key, vt_s3_why(r));
 		free(code);
-		vt_req_free(r);
-		return NULL;
+		return;
 	}
 	free(code);
-	ret = vt_req_exit(r, 1);
+	ret = vt_s3_exit(r, 1);
 	snprintf(why, sizeof(why), "%s", r->status == 404 && ret == VT_EX_CANTCREAT ?
-	    "no such bucket" : vt_req_why(r));
-	vt_req_free(r);
+	    "no such bucket" : vt_s3_why(r));
+	vt_s3_list_close(l);
 	vt_die(ret, "cannot %s 's3://%s/%s': %s", doing, p->s3.bucket, p->s3.key, why);
 }
 
@@ -630,62 +613,43 @@ bucket_req(struct put *p, const char *query, const char *doing, const char *soft
 static void
 skip_unchanged(struct put *p, const char *prefix)
 {
-	const char *s, *end, *cs, *ce;
-	char *esc, *token = NULL, *q, *key, *etag, *size, *trunc;
-	struct vt_req *r;
+	const char *cs, *ce;
+	char *key, *etag, *size;
+	struct vt_s3_list l;
 	struct obj *o;
+	int more;
 
-	esc = vt_s3_escape(prefix, 0);
-	do {
-		if (token) {
-			char *t = vt_s3_escape(token, 0);
-			q = vt_asprintf("continuation-token=%s&list-type=2&prefix=%s", t, esc);
-			free(t);
-		} else {
-			q = vt_asprintf("list-type=2&prefix=%s", esc);
-		}
-		free(token);
-		token = NULL;
-		r = bucket_req(p, q, "list", "AccessDenied");
-		free(q);
-		if (!r) {
-			vt_warn("cannot list 's3://%s/%s', so every object is sent", p->s3.bucket, prefix);
-			break;
-		}
-		s = r->resp.data ? r->resp.data : "";
-		end = s + r->resp.len;
-		while (vt_xml_elem(&s, end, "Contents", &cs, &ce)) {
-			key = vt_xml_get(cs, ce, "Key");
-			etag = vt_xml_get(cs, ce, "ETag");
-			size = vt_xml_get(cs, ce, "Size");
-			if (key && etag && size && (o = find_key(p, key)) &&
-			    strtoll(size, NULL, 10) == o->size) {
-				char *e = unquote(etag);
+	vt_s3_list_open(&l, &p->s3, p->http, prefix, 0);
+	while ((more = vt_s3_list_next(&l, &cs, &ce)) > 0) {
+		key = vt_xml_get(cs, ce, "Key");
+		etag = vt_xml_get(cs, ce, "ETag");
+		size = vt_xml_get(cs, ce, "Size");
+		if (key && etag && size && (o = find_key(p, key)) &&
+		    strtoll(size, NULL, 10) == o->size) {
+			char *e = vt_etag_bare(etag);
 
-				if (!strcasecmp(e, o->md5) || !strcasecmp(e, o->etag)) {
-					o->state = SKIPPED;
-					report(o, "skipped", e);
-				}
-				free(e);
+			if (!strcasecmp(e, o->md5) || !strcasecmp(e, o->etag)) {
+				o->state = SKIPPED;
+				report(o, "skipped", e);
 			}
-			free(key);
-			free(etag);
-			free(size);
+			free(e);
 		}
-		trunc = vt_xml_get(r->resp.data, end, "IsTruncated");
-		if (trunc && !strcmp(trunc, "true"))
-			token = vt_xml_get(r->resp.data, end, "NextContinuationToken");
-		free(trunc);
-		vt_req_free(r);
-	} while (token);
-	free(esc);
+		free(key);
+		free(etag);
+		free(size);
+	}
+	if (more < 0) {
+		list_failed(p, &l, "list", "AccessDenied");
+		vt_warn("cannot list 's3://%s/%s', so every object is sent", p->s3.bucket, prefix);
+	}
+	vt_s3_list_close(&l);
 }
 
 static void
 abort_done(struct vt_req *r)
 {
 	if (r->cc != CURLE_OK || (r->status != 204 && r->status != 200 && r->status != 404))
-		vt_warn("cannot abort an upload of '%s': %s", (char *)r->arg, vt_req_why(r));
+		vt_warn("cannot abort an upload of '%s': %s", (char *)r->arg, vt_s3_why(r));
 	free(r->arg);
 }
 
@@ -708,53 +672,25 @@ abort_upload(struct put *p, const char *key, const char *upload_id)
 static void
 abort_orphans(struct put *p, const char *prefix)
 {
-	const char *s, *end, *cs, *ce;
-	char *esc, *q, *key, *id, *trunc, *km = NULL, *im = NULL;
-	struct vt_req *r;
-	int n = 0;
+	const char *cs, *ce;
+	char *key, *id;
+	struct vt_s3_list l;
+	int more, n = 0;
 
-	esc = vt_s3_escape(prefix, 0);
-	for (;;) {
-		if (km && im) {
-			char *k = vt_s3_escape(km, 0), *i = vt_s3_escape(im, 0);
-			q = vt_asprintf("key-marker=%s&prefix=%s&upload-id-marker=%s&uploads=", k, esc, i);
-			free(k);
-			free(i);
-		} else {
-			q = vt_asprintf("prefix=%s&uploads=", esc);
+	vt_s3_list_open(&l, &p->s3, p->http, prefix, 1);
+	while ((more = vt_s3_list_next(&l, &cs, &ce)) > 0) {
+		key = vt_xml_get(cs, ce, "Key");
+		id = vt_xml_get(cs, ce, "UploadId");
+		if (key && id && find_key(p, key)) {
+			abort_upload(p, key, id);
+			n++;
 		}
-		free(km);
-		free(im);
-		km = im = NULL;
-		r = bucket_req(p, q, "list the uploads of", "AccessDenied NotImplemented");
-		free(q);
-		if (!r)
-			break;
-		s = r->resp.data ? r->resp.data : "";
-		end = s + r->resp.len;
-		while (vt_xml_elem(&s, end, "Upload", &cs, &ce)) {
-			key = vt_xml_get(cs, ce, "Key");
-			id = vt_xml_get(cs, ce, "UploadId");
-			if (key && id && find_key(p, key)) {
-				abort_upload(p, key, id);
-				n++;
-			}
-			free(key);
-			free(id);
-		}
-		trunc = vt_xml_get(r->resp.data, end, "IsTruncated");
-		if (trunc && !strcmp(trunc, "true")) {
-			km = vt_xml_get(r->resp.data, end, "NextKeyMarker");
-			im = vt_xml_get(r->resp.data, end, "NextUploadIdMarker");
-		}
-		free(trunc);
-		vt_req_free(r);
-		if (!km || !im)
-			break;
+		free(key);
+		free(id);
 	}
-	free(km);
-	free(im);
-	free(esc);
+	if (more < 0)
+		list_failed(p, &l, "list the uploads of", "AccessDenied NotImplemented");
+	vt_s3_list_close(&l);
 	if (n) {
 		vt_info("aborting %d multipart uploads left by an earlier run", n);
 		vt_http_run(p->http, NULL);
@@ -928,9 +864,9 @@ http_done(struct vt_req *r)
 	}
 	o->state = FAILED;
 	report(o, "failed", NULL);
-	o->p->status = vt_req_exit(r, 1);
+	o->p->status = vt_s3_exit(r, 1);
 	vt_warn("cannot %s '%s' to '%s': %s", o->p->o->post ? "post" : "put", o->path,
-	    vt_url_show(r->url), vt_req_why(r));
+	    vt_url_show(r->url), vt_s3_why(r));
 }
 
 static int
@@ -953,6 +889,7 @@ put_http(struct put *p, const char *src, const char *dest)
 	vt_req_header(r, "Content-Type: %s", vt_content_type(ob->rel));
 	r->body_fd = ob->fd;
 	r->body_len = ob->size;
+	r->temporary_answer = vt_s3_temporary;	/* a presigned S3 URL's */
 	r->arg = ob;
 	r->done = http_done;
 	ob->t0 = vt_now();

@@ -248,6 +248,12 @@ s3_field(const struct vt_req *r, const char *tag)
 	return vt_xml_get(p, p + r->resp.len, tag);
 }
 
+char *
+vt_s3_code(const struct vt_req *r)
+{
+	return s3_field(r, "Code");
+}
+
 const char *
 vt_s3_why(const struct vt_req *r)
 {
@@ -257,7 +263,7 @@ vt_s3_why(const struct vt_req *r)
 
 	if (r->ioerr || r->cc != CURLE_OK)
 		return vt_req_why(r, NULL);
-	code = s3_field(r, "Code");
+	code = vt_s3_code(r);
 	msg = s3_field(r, "Message");
 	if (code && msg && *msg)
 		snprintf(buf, sizeof(buf), "%s: %s", code, msg);
@@ -277,7 +283,7 @@ vt_s3_exit(const struct vt_req *r, int writing)
 
 	if (ret != VT_EX_NOINPUT || !writing)
 		return ret;
-	code = s3_field(r, "Code");
+	code = vt_s3_code(r);
 	if (code && !strcmp(code, "NoSuchBucket"))
 		ret = VT_EX_CANTCREAT;
 	free(code);

@@ -65,6 +65,9 @@ void vt_s3_list_close(struct vt_s3_list *l);
  * when keep_slash, '/'. A string to free. */
 char *vt_s3_escape(const char *s, int keep_slash);
 
+/* The Code of an S3 <Error> answer, to free, or NULL. */
+char *vt_s3_code(const struct vt_req *r);
+
 /* After a request failed, read as S3's answer (a presigned URL's may be
  * one): why, as text with the S3 error code when the server sent one, and
  * vt_req_exit()'s status but 73 for a missing bucket when writing. */

@@ -196,7 +196,7 @@ get_file(struct get *g, const char *path, const char *dest)
 int
 vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 {
-	struct vt_http_opts ho = { 1, o->retries, 0.25, o->stall, 10 };
+	struct vt_http_opts ho = { .parallel = 1, .retries = o->retries, .stall = o->stall };
 	struct get g = { .src = src, .media = o->media };
 	struct vt_s3 s3 = { 0 };
 	struct vt_http *h;

@@ -67,6 +67,10 @@ vt_http_new(const struct vt_http_opts *o)
 	h->o = *o;
 	if (h->o.parallel < 1)
 		h->o.parallel = 1;
+	if (h->o.backoff <= 0)
+		h->o.backoff = 0.25;
+	if (h->o.connect_timeout <= 0)
+		h->o.connect_timeout = 10;
 	h->active = vt_calloc(h->o.parallel, sizeof(*h->active));
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.parallel);
 	h->rng = (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() << 17 ^

@@ -78,9 +78,9 @@ struct vt_req {
 struct vt_http_opts {
 	int parallel;		/* transfers at once */
 	int retries;		/* retries of a temporary failure */
-	double backoff;		/* first backoff in seconds; doubles, capped at 20 s */
+	double backoff;		/* first backoff in seconds (0: 0.25); doubles, capped at 20 s */
 	long stall;		/* a transfer slower than 1 byte/s this many seconds fails */
-	long connect_timeout;	/* seconds */
+	long connect_timeout;	/* seconds (0: 10) */
 };
 
 /* One engine; returns NULL only if libcurl cannot start. */

@@ -118,7 +118,7 @@ http_done(struct vt_req *r)
 int
 vt_sink_http(const char *src, const char *dest, const struct vt_put_opts *o)
 {
-	struct vt_http_opts ho = { 1, o->retries, 0.25, o->stall, 10 };
+	struct vt_http_opts ho = { .parallel = 1, .retries = o->retries, .stall = o->stall };
 	struct post s = { .o = o };
 	struct vt_scan sc;
 	struct vt_http *http;

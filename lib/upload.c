@@ -403,7 +403,7 @@ free_objs(struct put *p)
 int
 vt_upload(const char *src, const char *dest, const struct vt_put_opts *o)
 {
-	struct vt_http_opts ho = { o->parallel, o->retries, 0.25, o->stall, 10 };
+	struct vt_http_opts ho = { .parallel = o->parallel, .retries = o->retries, .stall = o->stall };
 	struct sigaction sa = { 0 }, old[3];
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
 	struct put put = { .o = o }, *p = &put;

@@ -1,4 +1,5 @@
-/* The transfer engine: a curl multi handle, a queue, retries. */
+/* The transfer engine: a curl multi handle, a queue, retries, and what a
+ * failure means. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>

@@ -116,8 +116,8 @@ void vt_http_on_tick(struct vt_http *h, void (*tick)(void *), void *arg);
 /* The error as text: a local I/O error's, curl's, or "HTTP 404 Not Found". */
 const char *vt_req_error(const struct vt_req *r);
 
-/* After a request failed: error (vt_req_error()'s when NULL) and, for a
- * temporary failure that outlasted its retries, the tries it took. */
+/* Why a request failed, as text: error (vt_req_error()'s when NULL) and,
+ * for a temporary failure that outlasted its retries, the tries it took. */
 const char *vt_req_why(const struct vt_req *r, const char *error);
 /* And the exit status that goes with it: 75 for a temporary failure that
  * outlasted its retries, 74 for a local I/O error, 77 for 401 and 403, 66

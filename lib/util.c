@@ -74,18 +74,39 @@ avlog(void *avcl, int level, const char *fmt, va_list ap)
 	    line[strlen(line) - 1] == '\n' ? "" : "\n");
 }
 
+/* libav's level names, as ffmpeg's -loglevel takes them. */
+static int
+loglevel(const char *s)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = {
+		{ "quiet", AV_LOG_QUIET }, { "panic", AV_LOG_PANIC }, { "fatal", AV_LOG_FATAL },
+		{ "error", AV_LOG_ERROR }, { "warning", AV_LOG_WARNING }, { "info", AV_LOG_INFO },
+		{ "verbose", AV_LOG_VERBOSE }, { "debug", AV_LOG_DEBUG }, { "trace", AV_LOG_TRACE },
+	};
+	size_t i;
+
+	if (!s || !*s)
+		return AV_LOG_FATAL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].level;
+	return vt_parse_int(s, AV_LOG_QUIET, AV_LOG_TRACE, "VT_LOGLEVEL");
+}
+
 void
 vt_init(char *argv[])
 {
-	const char *p, *lvl;
+	const char *p;
 
 	if (argv[0] && *argv[0]) {
 		p = strrchr(argv[0], '/');
 		vt_progname = p ? p + 1 : argv[0];
 		argv[0] = (char *)vt_progname;	/* getopt's messages use it */
 	}
-	lvl = getenv("VT_LOGLEVEL");
-	av_log_set_level(lvl ? atoi(lvl) : AV_LOG_FATAL);
+	av_log_set_level(loglevel(getenv("VT_LOGLEVEL")));
 	av_log_set_callback(avlog);
 }
 

@@ -30,8 +30,9 @@ extern const char *vt_progname;
 
 /* Names the program after argv[0] (basename, also for getopt), routes
  * libav logging through our prefix and sets the libav log level from
- * $VT_LOGLEVEL (default: fatal only, so that a failure is reported once,
- * by us). */
+ * $VT_LOGLEVEL, a level name (quiet ... trace) or number (default: fatal
+ * only, so that a failure is reported once, by us); dies VT_EX_USAGE on a
+ * bad one. */
 void vt_init(char *argv[]);
 
 /* Seconds on the monotonic clock, and Unix time as a real number. */

@@ -223,3 +223,29 @@ setup_file() {
 	assert_one_error vt-probe
 	assert_equal "" "$output"
 }
+
+@test "VT_LOGLEVEL takes libav's level names and numbers in range; anything else exits 64" {
+	local f lvl
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	assert_equal "" "$stderr"
+	for lvl in debug 48; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_success
+		assert_match "^vt-probe: libav: .*probed" "$stderr"
+		[ "$(grep -vc '^vt-probe: libav: ' <<<"$stderr")" = 0 ] || flunk "not all libav lines: $stderr"
+	done
+	for lvl in quiet -8 fatal; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_success
+		assert_equal "" "$stderr"
+	done
+	for lvl in debugg 57 -9 4x; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_failure 64
+		assert_one_error vt-probe
+		assert_match "VT_LOGLEVEL '$lvl'" "$stderr"
+		assert_equal "" "$output"
+	done
+}

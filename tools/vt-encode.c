@@ -118,7 +118,9 @@ main(int argc, char *argv[])
 		default: usage(VT_EX_USAGE);
 		}
 	}
-	if (optind != argc || (!dir && !plan) || (plan && audio))
+	argc -= optind;
+	argv += optind;
+	if (argc || (!dir && !plan) || (plan && audio))
 		usage(VT_EX_USAGE);
 	if (wm[0] && wm[1])
 		vt_die(VT_EX_USAGE, "--watermark-text and --watermark-image exclude each other");

@@ -165,38 +165,67 @@ vt_stream_json(const AVStream *st)
 	return s;
 }
 
+/* Per-stream counts and keyframe lists, grown with fmt->nb_streams: a
+ * demuxer such as MPEG-TS adds streams it meets after the probe. */
+struct scan {
+	json_t **kf;
+	int64_t *count;
+	unsigned n;
+};
+
+static void
+scan_grow(struct scan *sc, const AVFormatContext *fmt)
+{
+	unsigned i;
+
+	if (fmt->nb_streams <= sc->n)
+		return;
+	sc->kf = vt_realloc(sc->kf, fmt->nb_streams * sizeof(*sc->kf));
+	sc->count = vt_realloc(sc->count, fmt->nb_streams * sizeof(*sc->count));
+	for (i = sc->n; i < fmt->nb_streams; i++) {
+		sc->kf[i] = fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO ?
+		    json_array() : NULL;
+		sc->count[i] = 0;
+	}
+	sc->n = fmt->nb_streams;
+}
+
+/* Reads every packet. Streams found on the way are added to streams. */
 static void
 scan_keyframes(AVFormatContext *fmt, json_t *streams)
 {
-	json_t **kf = vt_calloc(fmt->nb_streams, sizeof(*kf));
-	int64_t *count = vt_calloc(fmt->nb_streams, sizeof(*count));
+	struct scan sc = { 0 };
 	AVPacket *pkt = av_packet_alloc();
 	unsigned i;
 	int err;
 
-	for (i = 0; i < fmt->nb_streams; i++)
-		if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
-			kf[i] = json_array();
+	scan_grow(&sc, fmt);
 	while ((err = av_read_frame(fmt, pkt)) >= 0) {
+		scan_grow(&sc, fmt);
 		i = pkt->stream_index;
-		count[i]++;
-		if (kf[i] && (pkt->flags & AV_PKT_FLAG_KEY) && !(pkt->flags & AV_PKT_FLAG_DISCARD))
-			json_array_append_new(kf[i], vt_json_time(pkt->pts != AV_NOPTS_VALUE ?
-			    pkt->pts : pkt->dts, fmt->streams[i]->time_base));
+		if (i < sc.n) {
+			sc.count[i]++;
+			if (sc.kf[i] && (pkt->flags & AV_PKT_FLAG_KEY) &&
+			    !(pkt->flags & AV_PKT_FLAG_DISCARD))
+				json_array_append_new(sc.kf[i], vt_json_time(pkt->pts != AV_NOPTS_VALUE ?
+				    pkt->pts : pkt->dts, fmt->streams[i]->time_base));
+		}
 		av_packet_unref(pkt);
 	}
 	if (err != AVERROR_EOF)
 		vt_die(VT_EX_DATAERR, "cannot read '%s': %s", fmt->url, vt_averr(err));
-	for (i = 0; i < fmt->nb_streams; i++) {
+	for (i = json_array_size(streams); i < sc.n; i++)
+		json_array_append_new(streams, vt_stream_json(fmt->streams[i]));
+	for (i = 0; i < sc.n; i++) {
 		json_t *s = json_array_get(streams, i);
 
-		json_object_set_new(s, "nb_read_packets", json_integer(count[i]));
-		if (kf[i])
-			json_object_set_new(s, "keyframes", kf[i]);
+		json_object_set_new(s, "nb_read_packets", json_integer(sc.count[i]));
+		if (sc.kf[i])
+			json_object_set_new(s, "keyframes", sc.kf[i]);
 	}
 	av_packet_free(&pkt);
-	free(kf);
-	free(count);
+	free(sc.kf);
+	free(sc.count);
 }
 
 json_t *
@@ -214,10 +243,10 @@ vt_probe(AVFormatContext *fmt, int keyframes)
 		json_object_set_new(f, "size", json_integer(size));
 	if (fmt->bit_rate > 0)
 		json_object_set_new(f, "bit_rate", json_integer(fmt->bit_rate));
-	json_object_set_new(f, "nb_streams", json_integer(fmt->nb_streams));
 	for (i = 0; i < fmt->nb_streams; i++)
 		json_array_append_new(streams, vt_stream_json(fmt->streams[i]));
 	if (keyframes)
 		scan_keyframes(fmt, streams);
+	json_object_set_new(f, "nb_streams", json_integer(json_array_size(streams)));
 	return json_pack("{s:o,s:o}", "format", f, "streams", streams);
 }

@@ -401,6 +401,9 @@ rungs_of(const json_t **chunks, size_t n, struct rendition **out)
 		rs[i].name = vt_json_need_str(r, "name");
 		if (!vt_safe_name(rs[i].name) || !strcmp(rs[i].name, "audio"))
 			vt_die(VT_EX_DATAERR, "bad rung name '%s'", rs[i].name);
+		for (k = 0; k < i; k++)
+			if (!strcmp(rs[k].name, rs[i].name))
+				vt_die(VT_EX_DATAERR, "chunk 0: rung '%s' given twice", rs[i].name);
 		rs[i].width = (int)vt_json_need_int(r, "width");
 		rs[i].height = (int)vt_json_need_int(r, "height");
 		rs[i].is_video = 1;

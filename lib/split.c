@@ -219,7 +219,7 @@ static void
 cut(struct splitter *s, double chunk_sec, double seg)
 {
 	AVPacket *pkt = av_packet_alloc();
-	int64_t npkts = 0, pts;
+	int64_t npkts = 0, pts, last_dts = AV_NOPTS_VALUE;
 	int err, i;
 
 	s->tb = s->st->time_base;
@@ -241,6 +241,13 @@ cut(struct splitter *s, double chunk_sec, double seg)
 			vt_die(VT_EX_DATAERR, "'%s': video packet without timestamp", s->in->url);
 		if (npkts++ == 0 && !(pkt->flags & AV_PKT_FLAG_KEY))
 			vt_die(VT_EX_DATAERR, "'%s': video does not start with a keyframe", s->in->url);
+		/* The chunks' muxer would refuse these, and blame the output. */
+		if (pkt->dts != AV_NOPTS_VALUE && ((last_dts != AV_NOPTS_VALUE &&
+		    pkt->dts <= last_dts) || (pkt->pts != AV_NOPTS_VALUE && pkt->pts < pkt->dts)))
+			vt_die(VT_EX_DATAERR, "'%s' is corrupt: video timestamps go backwards at "
+			    "%.3f s", s->in->url, pkt->dts * av_q2d(s->tb));
+		if (pkt->dts != AV_NOPTS_VALUE)
+			last_dts = pkt->dts;
 		split_packet(s, pkt, pts);
 		av_packet_unref(pkt);
 	}

@@ -13,12 +13,57 @@
 
 const char *vt_progname = "vt";
 
+/* Writes "prefix: msg" as one line, in one write: a control character in a
+ * quoted file name or manifest string is escaped, so that it can neither
+ * split the line nor hide the rest of it. */
+static void
+put_line(const char *prefix, const char *msg, size_t len)
+{
+	size_t n = strlen(vt_progname) + strlen(prefix) + 4 * len + 4;
+	char small[2048], *line = n <= sizeof(small) ? small : malloc(n), *q;
+	const unsigned char *p = (const unsigned char *)msg;
+
+	if (!line) {
+		fprintf(stderr, "%s: out of memory\n", vt_progname);
+		return;
+	}
+	q = line + sprintf(line, "%s: %s", vt_progname, prefix);
+	for (; len > 0; p++, len--) {
+		if (*p == '\n')
+			q += sprintf(q, "\\n");
+		else if (*p == '\r')
+			q += sprintf(q, "\\r");
+		else if (*p == '\t')
+			q += sprintf(q, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			q += sprintf(q, "\\x%02x", *p);
+		else
+			*q++ = (char)*p;
+	}
+	*q++ = '\n';
+	fwrite(line, 1, q - line, stderr);
+	if (line != small)
+		free(line);
+}
+
 static void
 vmsg(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", vt_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char small[1024], *msg = small;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc(n + 1)))
+		vsnprintf(msg, n + 1, fmt, again);
+	else
+		msg = small;
+	va_end(again);
+	if (n > 0)
+		put_line("", msg, strlen(msg));
+	if (msg != small)
+		free(msg);
 }
 
 void
@@ -64,14 +109,16 @@ avlog(void *avcl, int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int print = 1;
+	size_t n;
 
 	if (level > av_log_get_level())
 		return;
 	av_log_format_line(avcl, level, fmt, ap, line, sizeof(line), &print);
-	if (!*line || !strcmp(line, "\n"))
-		return;
-	fprintf(stderr, "%s: libav: %s%s", vt_progname, line,
-	    line[strlen(line) - 1] == '\n' ? "" : "\n");
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0)
+		put_line("libav: ", line, n);
 }
 
 /* libav's level names, as ffmpeg's -loglevel takes them. */

@@ -189,7 +189,14 @@ async function main() {
   const upstream = args.upstream || await startS3rver();
   const front = http.createServer(async (req, res) => {
     const t = Date.now();
-    const body = await readBody(req);
+    let body;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The client went away mid-body (ECONNRESET): nothing to answer.
+      faults.log(req, 0, null, t);
+      return;
+    }
     if (faults.control(req, res, body)) return;
     const fault = faults.take(req);
     const finish = status => faults.log(req, status, fault, t);

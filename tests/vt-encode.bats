@@ -242,6 +242,23 @@ rung_path() {
 	assert_one_error vt-encode
 }
 
+@test "vt-encode refuses a manifest whose chunk indices contradict it, with 65" {
+	shared_ok || return
+	jq '.chunks[1].index = 7' "$S/chunks.json" >past.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <past.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "manifest: chunk 7 of $N" "$stderr"
+	jq '.chunks = [.chunks[0], .chunks[0], .chunks[0]]' "$S/chunks.json" >thrice.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <thrice.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "manifest: chunk 0 given twice" "$stderr"
+	run --separate-stderr vt-encode -c 0 -r 90p -P ultrafast -d enc <thrice.json
+	assert_failure 65
+	[ -z "$(find . -name '*.ts')" ] || flunk "output written: $(find . -name '*.ts')"
+}
+
 @test "vt-encode never upscales: a rung above the source is skipped, not encoded" {
 	run --separate-stderr vt-encode -c 0 -r 360p,90p -s 2 -P ultrafast -d enc <"$S/chunks.json"
 	assert_success

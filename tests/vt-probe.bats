@@ -248,4 +248,50 @@ setup_file() {
 		assert_match "VT_LOGLEVEL '$lvl'" "$stderr"
 		assert_equal "" "$output"
 	done
+
+# late_streams FILE: an MPEG-TS whose six audio streams begin after the
+# video has ended, each under PIDs of its own: the demuxer meets them only
+# after the probe.
+late_streams() {
+	local i
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=160x90:r=25:d=1 \
+		-c:v libx264 -preset ultrafast -g 25 -f mpegts v.ts || return
+	for i in 1 2 3 4 5 6; do
+		ffmpeg -nostdin -loglevel error -y -f lavfi -i sine=d=0.2 -c:a aac \
+			-mpegts_pmt_start_pid $((0x1000 + 16 * i)) -mpegts_start_pid $((0x200 + 16 * i)) \
+			-f mpegts "a$i.ts" || return
+	done
+	cat v.ts a1.ts a2.ts a3.ts a4.ts a5.ts a6.ts >"$1"
+}
+
+@test "vt-probe -k of an MPEG-TS with streams that appear after the probe lists and counts them all" {
+	local i n
+	late_streams late.ts
+	# without the scan, the probe sees fewer: the streams do come late
+	run --separate-stderr vt-probe late.ts
+	assert_success
+	assert_json "$output" '.format.nb_streams < 7'
+	run --separate-stderr vt-probe -k late.ts
+	assert_success
+	assert_equal "" "$stderr"
+	n=$(format_field late.ts nb_streams)
+	assert_equal 7 "$n"
+	assert_json "$output" ".format.nb_streams == $n and (.streams | length) == $n"
+	for ((i = 0; i < n; i++)); do
+		assert_json "$output" ".streams[$i].index == $i and .streams[$i].codec_type == \"$(stream_field late.ts "$i" codec_type)\"" || return
+		assert_json "$output" ".streams[$i].nb_read_packets == $(packet_count late.ts "$i")" || return
+	done
+	assert_equal "$(keyframe_times late.ts | awk '{ printf "%.3f\n", $1 }')" \
+		"$(jq -r '.streams[0].keyframes[]' <<<"$output" | awk '{ printf "%.3f\n", $1 }')"
+}
+
+@test "vt-probe: a newline in a file name or a manifest string stays inside one error line" {
+	run --separate-stderr vt-probe $'no\nsuch\tfile.mp4'
+	assert_failure 66
+	assert_one_error vt-probe
+	assert_match "'no\\\\nsuch\\\\tfile.mp4'" "$stderr"
+	run --separate-stderr vt-probe <<<'{"input": "a\nb\u0001c.mp4"}'
+	assert_failure 66
+	assert_one_error vt-probe
+	assert_match "'a\\\\nb\\\\x01c.mp4'" "$stderr"
 }

@@ -254,3 +254,15 @@ in_range() {
 	assert_failure 65
 	assert_one_error vt-split
 }
+
+@test "vt-split of a file whose timestamps go backwards exits 65 and blames the input" {
+	# Two copies of one MPEG-TS, end to end: the second's times restart.
+	ffmpeg -nostdin -loglevel error -y -i "$(fixture clip.mp4)" -an -c copy -f mpegts one.ts
+	cat one.ts one.ts >twice.ts
+	run --separate-stderr vt-split -c 2 -d chunks twice.ts
+	assert_failure 65
+	assert_one_error vt-split
+	assert_match "'twice.ts' is corrupt: video timestamps go backwards" "$stderr"
+	assert_equal "" "$output"
+	[ -z "$(ls -A chunks 2>/dev/null)" ] || flunk "files left: $(ls -A chunks)"
+}

@@ -136,6 +136,30 @@ rung_path() {
 	assert_failure 66
 }
 
+@test "vt-encode keeps the segment grid of vt-split's manifest, and refuses another" {
+	local t
+	vt-split -c 3 -s 1 -d chunks "$(fixture clip.mp4)" >split.json
+	assert_json split.json '.seg == 1'
+	run --separate-stderr vt-encode -r 90p -P ultrafast -c 0 -d enc <split.json
+	assert_success
+	assert_json "$output" '.grid.seg == 1'
+	# a keyframe every second, on the manifest's grid, not vt-encode's default
+	t=$(keyframe_times "$(jq -r '.rungs[0].path' <<<"$output")" | awk '{ printf "%.1f ", $1 }')
+	assert_equal "10.0 11.0 12.0 " "$t"
+	run --separate-stderr vt-encode -s 2 -r 90p -c 0 -d enc2 <split.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "-s asks for 2 s segments, but the manifest's chunks are cut on a 1 s grid" "$stderr"
+	echo '{"seg": 6}' >params.json
+	run --separate-stderr vt-encode -p params.json -r 90p -c 0 -d enc2 <split.json
+	assert_failure 65
+	assert_match "the params file asks for 6 s segments" "$stderr"
+	echo '{"seg": 1}' >params.json
+	run --separate-stderr vt-encode -p params.json -s 1 -r 90p -P ultrafast -c 0 -d enc2 <split.json
+	assert_success
+	[ ! -e enc2/90p/c00001.ts ] || flunk "chunk 1 encoded with -c 0"
+}
+
 @test "vt-encode prints one JSON line per chunk" {
 	local i
 	shared_ok

@@ -83,6 +83,23 @@ print_plan(const struct vt_rung *rungs, int n, json_t *skipped, json_t *notes, d
 	    "notes", notes, "seg", seg));
 }
 
+/* The chunks were cut on vt-split's segment grid, which its manifest
+ * gives: keyframes forced on another grid would fall mid-segment. A
+ * length asked for here (asked, by -s or the params file) must agree. */
+static void
+grid_from_manifest(struct vt_params *p, const json_t *m, const char *asked)
+{
+	double seg;
+
+	if (!json_object_get(m, "seg"))
+		return;
+	seg = vt_json_num_in(m, "seg", 0, 0.5, 60);
+	if (asked && p->seg != seg)
+		vt_die(VT_EX_DATAERR, "%s asks for %g s segments, but the manifest's chunks are "
+		    "cut on a %g s grid (vt-split -s)", asked, p->seg, seg);
+	p->seg = seg;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -138,6 +155,8 @@ main(int argc, char *argv[])
 	vt_watermark_open(&p.wm);
 
 	m = vt_json_read(stdin, "standard input");
+	grid_from_manifest(&p, m, cli.seg > 0 ? "-s" : json_object_get(pj, "seg") ?
+	    "the params file" : NULL);
 	chunks = json_object_get(m, "chunks");
 	if (!json_is_array(chunks) && !(plan && json_is_array(json_object_get(m, "streams"))))
 		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");

@@ -273,6 +273,7 @@ upload_in_parts() {
 	assert_equal 2 "$(jq -r 'select(.query | test("uploads=$")) | .query' "$S3_LOG" | wc -l)"
 	assert_equal 3 "$(jq -r 'select(.method == "DELETE" and .status == 204) | .path' "$S3_LOG" | wc -l)"
 	assert_equal "" "$(ls "$S3_DIR/data/videos/._S3rver_uploads")"
+}
 
 @test "vt-put: the S3 server keeps serving after a client is killed mid-upload" {
 	local pid i

@@ -194,6 +194,23 @@ assert_gst_vod() {
 	assert_gst_vod ts
 }
 
+@test "GStreamer joins a live fmp4 stream at its start with no hold" {
+	need_gst
+	serve || return
+	local v a pid
+	mkdir -p "$S/www/root/live"
+	(vt-livesegment -R -i "$(fixture clip.mp4)" -s 1 -r 144p -d "$S/www/root/live" 2>seg.err |
+		vt-hls --live "$S/www/root/live" >/dev/null 2>hls.err) &
+	pid=$!
+	wait_for 20 test -s "$S/www/root/live/144p/index.m3u8"
+	gst_play "$HTTP_URL/live/master.m3u8" gst.log >/dev/null || return
+	wait "$pid" || flunk "live pipeline failed: $(cat seg.err hls.err)"
+	v=$(gst_first vs gst.log)
+	a=$(gst_first as gst.log)
+	assert_le "$v" 0.07 "running time of the first video frame"
+	assert_le "$a" 0.001 "running time of the first audio frame"
+}
+
 @test "ts over HTTP: libavformat reads every rendition with no corrupt packet and decodes every frame" {
 	serve || return
 	local frames

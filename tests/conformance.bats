@@ -2,6 +2,7 @@
 # How other readers see vt-hls's output: libavformat and GStreamer read the
 # playlists over HTTP (tests/httpd.js); boxes and TS packets are read with
 # ffprobe and od.
+# shellcheck disable=SC2154 # stderr: set by bats' run
 
 load test_helper
 
@@ -126,7 +127,7 @@ ts_pids() {
 
 # seg_rate PLAYLIST: the highest bit rate of any one segment.
 seg_rate() {
-	local dir uri d max=0
+	local dir uri d
 	dir=$(dirname "$1")
 	paste <(playlist_extinf "$1") <(playlist_uris "$1") | while read -r d uri; do
 		echo "$(stat -c %s "$dir/$uri") $d"
@@ -227,7 +228,7 @@ assert_gst_vod() {
 @test "ts: continuity counters run on from segment to segment" {
 	local r
 	for r in 180p audio; do
-		(cd "$S/www/root/ts/$r" && cat $(playlist_uris index.m3u8)) >all.ts
+		(cd "$S/www/root/ts/$r" && playlist_uris index.m3u8 | xargs cat) >all.ts
 		od -An -v -tu1 -w188 all.ts | awk -v r="$r" '
 			{ pid = ($2 % 32) * 256 + $3; cc = $4 % 16; payload = int($4 / 16) % 4 >= 1 && int($4 / 16) % 4 != 2
 			  if (!payload) next

@@ -126,6 +126,8 @@ vt_stream_json(const AVStream *st)
 	if (prof)
 		json_object_set_new(s, "profile", json_string(prof));
 	json_object_set_new(s, "time_base", vt_json_rational_new(st->time_base.num, st->time_base.den));
+	json_object_set_new(s, "start_pts", st->start_time == AV_NOPTS_VALUE ? json_null() :
+	    json_integer(st->start_time));
 	json_object_set_new(s, "start_time", vt_json_time(st->start_time, st->time_base));
 	json_object_set_new(s, "duration", vt_json_time(st->duration, st->time_base));
 	if (par->bit_rate > 0)
@@ -143,10 +145,12 @@ vt_stream_json(const AVStream *st)
 		json_object_set_new(s, "pix_fmt", pix ? json_string(pix) : json_null());
 		if (par->bits_per_raw_sample > 0)
 			json_object_set_new(s, "bits_per_raw_sample", json_integer(par->bits_per_raw_sample));
-		json_object_set_new(s, "sample_aspect_ratio", sar.num ? qnum(sar) : json_real(1));
+		if (sar.num <= 0 || sar.den <= 0)
+			sar = (AVRational){ 1, 1 };
+		json_object_set_new(s, "sample_aspect_ratio", vt_json_rational_new(sar.num, sar.den));
 		json_object_set_new(s, "r_frame_rate", qnum(st->r_frame_rate));
 		json_object_set_new(s, "avg_frame_rate", qnum(st->avg_frame_rate));
-		json_object_set_new(s, "frame_rate_q", vt_json_rational_new(fr.num, fr.den));
+		json_object_set_new(s, "frame_rate", vt_json_rational_new(fr.num, fr.den));
 		json_object_set_new(s, "rotation", json_integer(vt_rotation(st)));
 		vt_display_size(st, &w, &h);
 		json_object_set_new(s, "display_width", json_integer(w));

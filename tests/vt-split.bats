@@ -69,6 +69,15 @@ in_range() {
 	assert_json chunks.json '.audio.channel_layout == "stereo"'
 }
 
+@test "vt-split describes its streams exactly as vt-probe does: one schema" {
+	split -c 2
+	vt-probe "$(fixture clip.mp4)" >probe.json
+	assert_equal "$(jq -S -c '.streams[] | select(.codec_type == "video")' probe.json)" \
+		"$(jq -S -c .video chunks.json)"
+	assert_equal "$(jq -S -c '.streams[] | select(.codec_type == "audio")' probe.json)" \
+		"$(jq -S -c .audio chunks.json)"
+}
+
 @test "vt-split chunk files are named c00000.nut, c00001.nut ... in DIR" {
 	local n want
 	# shellcheck disable=SC2046

@@ -292,7 +292,7 @@ rung_path() {
 
 @test "vt-encode turns 10-bit input into 8-bit yuv420p" {
 	chunks_of ten.mkv
-	run --separate-stderr vt-encode -r 90p -s 2 -P ultrafast -d enc <ten.chunks.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <ten.chunks.json
 	assert_success
 	local f
 	f=$(jq -r '.rungs[0].path' <<<"$output")
@@ -303,7 +303,7 @@ rung_path() {
 
 @test "vt-encode makes square pixels with the source's display aspect" {
 	chunks_of sar.mp4
-	run --separate-stderr vt-encode -r 180p -s 2 -P ultrafast -d enc <sar.chunks.json
+	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <sar.chunks.json
 	assert_success
 	local f w h
 	f=$(jq -r '.rungs[0].path' <<<"$output")
@@ -316,7 +316,7 @@ rung_path() {
 
 @test "vt-encode applies rotation: a portrait source gives portrait output" {
 	chunks_of rot.mp4
-	run --separate-stderr vt-encode -r 180p -s 2 -P ultrafast -d enc <rot.chunks.json
+	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <rot.chunks.json
 	assert_success
 	local f
 	f=$(jq -r '.rungs[0].path' <<<"$output")

@@ -100,6 +100,9 @@ long long vt_json_need_int(const json_t *o, const char *key);
  * error or signal never leaves a partial file under a final name. */
 char *vt_tmp_open(const char *path, int *fd);
 void vt_tmp_commit(char *tmp, const char *path);
+/* Remove the temp files not yet committed, as exit does; for a process
+ * that goes on after an error (the fuzz harness). */
+void vt_tmp_cleanup(void);
 /* Let the first SIGINT or SIGTERM set *flag to the signal's number
  * instead of ending the program, for tools that stop cleanly. */
 void vt_graceful(volatile sig_atomic_t *flag);

@@ -8,12 +8,13 @@
 #include "livehls.h"
 #include "fuzz.h"
 
-/* A state of one rendition with one segment, for the recorded list. */
+/* A state of one rendition with one segment, for the recorded list: that
+ * of the corpus (fuzz/make-corpus) with the segments recorded before. */
 static const char state[] = "{\"target\":2,\"record\":true,\"ended\":false,\"renditions\":"
-    "[{\"name\":\"360p\",\"video\":true,\"width\":640,\"height\":360,\"channels\":0,"
+    "[{\"name\":\"36p\",\"video\":true,\"width\":64,\"height\":36,\"channels\":0,"
     "\"frame_rate\":25,\"bitrate\":800000,\"maxrate\":800000,\"peak\":0,"
     "\"codecs\":\"avc1.64001e\",\"seq0\":3,\"disc0\":0,\"segments\":[{\"uri\":"
-    "\"seg_00003.m4s\",\"init\":\"init_00000.mp4\",\"duration\":2,\"wallclock\":1e9,"
+    "\"seg_00000009.m4s\",\"init\":\"init_00000000.mp4\",\"duration\":2,\"wallclock\":1e9,"
     "\"discontinuity\":false,\"bytes\":1000,\"left\":0,\"keep\":0}]}]}\n";
 
 /* Restart vt-hls --live --record on a folder holding the files given,

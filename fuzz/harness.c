@@ -203,6 +203,16 @@ close_new_fds(const unsigned char *open_before, int n)
 }
 
 #if defined(VT_ASAN) && !defined(VT_LIBFUZZER)
+/* UBSan's runtime does not call the death callback: let it abort, so that
+ * on_fatal() names the input. */
+const char *__ubsan_default_options(void);
+
+const char *
+__ubsan_default_options(void)
+{
+	return "abort_on_error=1:print_stacktrace=1";
+}
+
 /* The blocks a case allocated and has not freed, in an open-addressing
  * set that never allocates (these hooks run inside malloc). */
 #define LIVE_BITS 20
@@ -287,60 +297,51 @@ static void track_end(int died) { (void)died; }
 #endif
 
 #ifndef VT_LIBFUZZER
-/* A case's messages (most end with an expected error) go to a log, shown
- * only when it ends in a finding. */
-static int saved_stderr = -1;
+/* A case's messages (most end with an expected error) go to a log through
+ * stdio's stderr, shown only when the case ends in a finding. Sanitizer
+ * reports, written to file descriptor 2, are always seen. */
+static FILE *saved_stderr;
 static char *log_path;
 
 static void
 show_log(void)
 {
 	char buf[4096];
-	ssize_t n;
-	int fd;
+	size_t n;
 
-	if (saved_stderr < 0)
+	if (!saved_stderr)
 		return;
 	fflush(stderr);
-	dup2(saved_stderr, 2);
-	saved_stderr = -1;
-	if ((fd = open(log_path, O_RDONLY)) < 0)
-		return;
-	dprintf(2, "vt-fuzz: %s %s: %s:\n", vt_progname, current, case_name);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (write(2, buf, n) != n)
-			break;
-	close(fd);
+	rewind(stderr);
+	fprintf(saved_stderr, "vt-fuzz: %s %s: %s:\n", vt_progname, current, case_name);
+	while ((n = fread(buf, 1, sizeof(buf), stderr)) > 0)
+		fwrite(buf, 1, n, saved_stderr);
+	fflush(saved_stderr);
 }
 
 static void
 log_begin(void)
 {
-	int fd;
+	FILE *f;
 
 	if (!log_path)
 		log_path = vt_asprintf("%s.log", vt_fuzz_dir());
-	fflush(stderr);
-	if ((fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+	if (!(f = fopen(log_path, "w+")))
 		return;
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
+	saved_stderr = stderr;
+	stderr = f;
 }
 
 static void
 log_end(int show)
 {
-	if (saved_stderr < 0)
+	if (!saved_stderr)
 		return;
-	if (show) {
+	if (show)
 		show_log();
-		return;
-	}
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
+	fclose(stderr);
+	stderr = saved_stderr;
+	saved_stderr = NULL;
 }
 
 static void
@@ -349,6 +350,9 @@ on_fatal(int sig)
 	show_log();
 	if (sig == SIGALRM)
 		dprintf(2, "vt-fuzz: %s %s: %s: timed out\n", vt_progname, current, case_name);
+	else
+		dprintf(2, "vt-fuzz: %s %s: %s: %s\n", vt_progname, current, case_name,
+		    strsignal(sig));
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -371,7 +375,7 @@ vt_fuzz_case(const char *name, void (*fn)(const struct vt_fuzz_input *),
     const struct vt_fuzz_input *in)
 {
 	unsigned char before[256] = { 0 };
-	int fd, had = findings;
+	int fd, had = findings, cwd = open(".", O_RDONLY | O_DIRECTORY);
 
 	empty_scratch();
 	case_name = name;
@@ -387,13 +391,19 @@ vt_fuzz_case(const char *name, void (*fn)(const struct vt_fuzz_input *),
 		in_case = 0;
 		track_end(0);
 		log_end(0);
-		return;
+	} else {
+		alarm(0);
+		track_end(1);
+		log_end(findings > had);
+		close_new_fds(before, sizeof(before));
+		vt_tmp_cleanup();
 	}
-	alarm(0);
-	track_end(1);
-	log_end(findings > had);
-	close_new_fds(before, sizeof(before));
-	vt_tmp_cleanup();
+	/* a case may change the working folder (vod's lines name files in
+	 * fuzz/data) */
+	if (cwd >= 0 && fchdir(cwd) < 0)
+		abort();
+	if (cwd >= 0)
+		close(cwd);
 }
 
 #ifndef VT_LIBFUZZER

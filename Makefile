@@ -11,7 +11,8 @@ CFLAGS  ?= -O2 -g
 VT_CFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -I$(TOP)/lib \
              $(shell pkg-config --cflags $(PKGS))
 VT_LDLIBS  = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
-SANFLAGS   = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS   = -O1 -g -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined,float-cast-overflow
 
 TOP    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 TOOLS   = $(patsubst $(TOP)/tools/%.c,%,$(wildcard $(TOP)/tools/vt-*.c))

@@ -107,7 +107,8 @@ vt_json_int(const json_t *o, const char *key, long long def)
 		return json_integer_value(v);
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		if (d == (double)(long long)d)
+		/* a cast of a double out of range is undefined */
+		if (d >= -0x1p63 && d < 0x1p63 && d == (double)(long long)d)
 			return (long long)d;
 	}
 	wrongtype(key, "an integer");

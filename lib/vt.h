@@ -37,8 +37,9 @@ void vt_init(char *argv[]);
 /* Seconds on the monotonic clock, and Unix time as a real number. */
 double vt_now(void);
 double vt_wallclock(void);
-/* Unix time t as "2026-11-24T04:24:10.123Z" in buf; and back (-1 if s is
- * not such a time). */
+/* Unix time t as "2026-11-24T04:24:10.123Z" in buf (a t outside the
+ * years 1970..9999 as 1970-01-01T00:00:00.000Z); and back (-1 if s is not
+ * such a time). */
 void vt_iso8601(char *buf, size_t n, double t);
 double vt_parse_iso8601(const char *s);
 

@@ -302,6 +302,7 @@ static void track_end(int died) { (void)died; }
  * reports, written to file descriptor 2, are always seen. */
 static FILE *saved_stderr;
 static char *log_path;
+static int shown;
 
 static void
 show_log(void)
@@ -309,7 +310,7 @@ show_log(void)
 	char buf[4096];
 	size_t n;
 
-	if (!saved_stderr)
+	if (!saved_stderr || shown++)
 		return;
 	fflush(stderr);
 	rewind(stderr);
@@ -330,6 +331,7 @@ log_begin(void)
 		return;
 	saved_stderr = stderr;
 	stderr = f;
+	shown = 0;
 }
 
 static void

@@ -408,7 +408,20 @@ vt_fuzz_case(const char *name, void (*fn)(const struct vt_fuzz_input *),
 		close(cwd);
 }
 
-#ifndef VT_LIBFUZZER
+#ifdef VT_LIBFUZZER
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	/* an input may name a file such as /dev/stdin */
+	if (!freopen("/dev/null", "r", stdin))
+		abort();
+	return 0;
+}
+
+#else
 
 static void
 play(const char *path)
@@ -462,6 +475,9 @@ main(int argc, char *argv[])
 		signal(fatal[i], on_fatal);
 #endif
 	(void)fatal;
+	/* an input may name a file such as /dev/stdin */
+	if (!freopen("/dev/null", "r", stdin))
+		vt_die(VT_EX_SOFTWARE, "cannot open /dev/null");
 	t0 = vt_now();
 	vt_fuzz_data();
 	for (i = 1; i < argc; i++) {

@@ -1,5 +1,6 @@
 /* JSON manifests through jansson: reading, typed access, writing. */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "vt.h"
@@ -107,8 +108,7 @@ vt_json_int(const json_t *o, const char *key, long long def)
 		return json_integer_value(v);
 	if (json_is_real(v)) {
 		d = json_real_value(v);
-		/* a cast of a double out of range is undefined */
-		if (d >= -0x1p63 && d < 0x1p63 && d == (double)(long long)d)
+		if (fabs(d) < 9e18 && d == (double)(long long)d)
 			return (long long)d;
 	}
 	wrongtype(key, "an integer");

@@ -67,7 +67,6 @@ $(TOP)/build-san/fuzz/%: $(TOP)/fuzz/%.c $(TOP)/build-san/libvt.a $(FUZZDEP) | $
 # findings to build-fuzz/crash-* (replay one with build-san/fuzz/TARGET FILE).
 FUZZCC   ?= clang
 FUZZ_TIME ?= 60
-fuzz_corpus = $(if $(filter probe split decode,$(1)),media,$(1))
 
 $(TOP)/build-fuzz/%.o: $(TOP)/lib/%.c $(LIBHDR) | $(TOP)/build-fuzz
 	$(FUZZCC) $(VT_CFLAGS) $(SANFLAGS) -fsanitize=fuzzer-no-link -c -o $@+ $< && mv $@+ $@
@@ -86,11 +85,12 @@ fuzz: $(FUZZ:%=$(TOP)/build-fuzz/fuzz/%)
 # it grows past the memory limit.
 fuzz-run: fuzz
 	for t in $(FUZZ); do \
+	    case $$t in probe|split|decode) c=media ;; *) c=$$t ;; esac; \
 	    mkdir -p $(TOP)/build-fuzz/corpus/$$t && \
 	    ASAN_OPTIONS=detect_leaks=0 $(TOP)/build-fuzz/fuzz/$$t -max_total_time=$(FUZZ_TIME) \
 	        -fork=1 -ignore_ooms=1 -rss_limit_mb=2048 -timeout=25 -detect_leaks=0 \
 	        -close_fd_mask=3 -artifact_prefix=$(TOP)/build-fuzz/crash-$$t- \
-	        $(TOP)/build-fuzz/corpus/$$t $(TOP)/fuzz/corpus/$(call fuzz_corpus,$$t) || exit; \
+	        $(TOP)/build-fuzz/corpus/$$t $(TOP)/fuzz/corpus/$$c || exit; \
 	done
 
 $(TOP)/bin $(TOP)/bin-san $(TOP)/build $(TOP)/build-san $(TOP)/build-fuzz \

@@ -319,11 +319,17 @@ vt_wallclock(void)
 void
 vt_iso8601(char *buf, size_t n, double t)
 {
-	time_t s = (time_t)t;
-	int ms = (int)((t - s) * 1000);
 	struct tm tm;
 	char d[24];
+	time_t s;
+	int ms;
 
+	/* t may come from a file: keep the cast defined and the year in %Y's
+	 * four digits */
+	if (!(t >= 0 && t < 253402300800.0))
+		t = 0;
+	s = (time_t)t;
+	ms = (int)((t - s) * 1000);
 	gmtime_r(&s, &tm);
 	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, n, "%s.%03dZ", d, ms);

@@ -229,7 +229,7 @@ rend_open(struct live *lv, struct rend *r, const AVCodecContext *enc, const AVPa
 	if (vt_codec_string(par, pkt->data, pkt->size, r->codecs, sizeof(r->codecs)) < 0)
 		r->codecs[0] = '\0';
 	snprintf(r->init, sizeof(r->init), "init_%08lld.mp4", (long long)lv->first_cell);
-	r->w = vt_seg_open(r->dir, lv->o->fmt, par, r->init);
+	r->w = vt_seg_open(r->dir, lv->o->fmt, par, r->init, lv->grid.origin, pkt);
 	avcodec_parameters_free(&par);
 }
 

@@ -12,7 +12,7 @@
 // behind the live edge it is; with --playlists, media playlist requests
 // (and their LL-HLS query) go to vt-hls --listen there, as nginx sends them
 // under vt-live. With --pages shaka, Shaka Player plays the folder too,
-// in a page of its own (tests/browser/shaka.html), beside or instead of
+// in a page of its own (tests/browser/shaka.html), after or instead of
 // the hls.js page. In every page, where the first frame and the buffered
 // ranges of each SourceBuffer begin on the timeline.
 // Prints what it saw as one JSON object (Shaka's under .shaka);
@@ -91,6 +91,7 @@ async function live(page, wait, seen) {
 		lowLatencyMode: player.hls.config.lowLatencyMode,
 		shown: !document.getElementById('live').hidden,
 		text: document.getElementById('live').textContent }));
+	seen.timeline = await timeline(page);
 }
 
 // Before any script of the page: every SourceBuffer the player makes,
@@ -212,12 +213,11 @@ async function look(port) {
 			'--autoplay-policy=no-user-gesture-required', '--mute-audio'],
 	});
 	try {
-		const pages = args.pages.split(',');
-		const seen = await Promise.all(pages.map((p) => (p === 'shaka' ? shakaPage : hlsPage)(browser, port)));
-		const hls = pages.includes('hls') ? seen[pages.indexOf('hls')] : {};
-		if (pages.includes('shaka'))
-			hls.shaka = seen[pages.indexOf('shaka')];
-		return hls;
+		// one after the other: two players at once could starve each other
+		const seen = {};
+		for (const p of args.pages.split(','))
+			seen[p] = await (p === 'shaka' ? shakaPage : hlsPage)(browser, port);
+		return Object.assign(seen.hls || {}, seen.shaka ? { shaka: seen.shaka } : {});
 	} finally {
 		await browser.close();
 	}

@@ -157,18 +157,18 @@ add_edit_list(struct vt_segwriter *w, int64_t media_time, int lead)
 	AV_WB32(b + trak, AV_RB32(b + trak) + n);
 }
 
-/* The fMP4 timeline starts at origin: the first sample is presented at
- * first->pts - origin, 0 for a stream that starts at origin, in every
- * reader. Decode times are moved later by the B-frame delay (video) or the
- * encoder's priming (AAC), so that they do not go below 0:
+/* The fMP4 timeline starts at origin: a stream whose first frame is at
+ * origin is presented from 0.
  * - video: trun version 1; the muxer takes the first sample's composition
- *   offset off every sample's (negative_cts_offsets), so the first frame's
- *   composition time is its decode time, as CMAF wants and as MSE (hls.js,
- *   Shaka) and GStreamer read it. libavformat moves such a track later by
- *   its largest negative offset; an edit list led by an empty edit takes
- *   that back out, and Chromium ignores an edit list whose first edit is
- *   empty.
- * - audio: an edit list skips the priming, as every reader honours. */
+ *   offset off every sample's (negative_cts_offsets) and adds it to the
+ *   decode times, so the first frame is shown at its decode time, tfdt 0,
+ *   as CMAF wants and as MSE players (hls.js, Shaka) read it. libavformat
+ *   and GStreamer move such a track later by its largest negative offset;
+ *   an edit list takes that back out for libavformat (GStreamer 1.22
+ *   ignores edit lists in HLS), led by an empty edit so that Chromium,
+ *   which then ignores the list, does not move the track too.
+ * - audio: decode times start at 0 with the encoder's priming, which an
+ *   edit list skips. */
 static void
 fmp4_header(struct vt_segwriter *w, int64_t origin, const AVPacket *first, const char *init)
 {
@@ -196,7 +196,7 @@ fmp4_header(struct vt_segwriter *w, int64_t origin, const AVPacket *first, const
 	av_dict_free(&opt);
 	avio_flush(w->oc->pb);
 	if (lead)
-		add_edit_list(w, av_rescale_q(lead, VT_TB, w->oc->streams[0]->time_base), 1);
+		add_edit_list(w, av_rescale_q(lead + skip, VT_TB, w->oc->streams[0]->time_base), 1);
 	else if (skip)
 		add_edit_list(w, av_rescale_q(skip, VT_TB, w->oc->streams[0]->time_base), 0);
 	file_begin(w, init ? init : VT_SEG_INIT);

@@ -2,6 +2,7 @@
 # How other readers see vt-hls's output: libavformat and GStreamer read the
 # playlists over HTTP (tests/httpd.js); boxes and TS packets are read with
 # ffprobe and od.
+# shellcheck disable=SC2154 # stderr: set by bats' run
 
 load test_helper
 
@@ -126,7 +127,7 @@ ts_pids() {
 
 # seg_rate PLAYLIST: the highest bit rate of any one segment.
 seg_rate() {
-	local dir uri d max=0
+	local dir uri d
 	dir=$(dirname "$1")
 	paste <(playlist_extinf "$1") <(playlist_uris "$1") | while read -r d uri; do
 		echo "$(stat -c %s "$dir/$uri") $d"
@@ -194,6 +195,23 @@ assert_gst_vod() {
 	assert_gst_vod ts
 }
 
+@test "GStreamer joins a live fmp4 stream at its start with no hold" {
+	need_gst
+	serve || return
+	local v a pid
+	mkdir -p "$S/www/root/live"
+	(vt-livesegment -R -i "$(fixture clip.mp4)" -s 1 -r 144p -d "$S/www/root/live" 2>seg.err |
+		vt-hls --live "$S/www/root/live" >/dev/null 2>hls.err) &
+	pid=$!
+	wait_for 20 test -s "$S/www/root/live/144p/index.m3u8"
+	gst_play "$HTTP_URL/live/master.m3u8" gst.log >/dev/null || return
+	wait "$pid" || flunk "live pipeline failed: $(cat seg.err hls.err)"
+	v=$(gst_first vs gst.log)
+	a=$(gst_first as gst.log)
+	assert_le "$v" 0.07 "running time of the first video frame"
+	assert_le "$a" 0.001 "running time of the first audio frame"
+}
+
 @test "ts over HTTP: libavformat reads every rendition with no corrupt packet and decodes every frame" {
 	serve || return
 	local frames
@@ -210,7 +228,7 @@ assert_gst_vod() {
 @test "ts: continuity counters run on from segment to segment" {
 	local r
 	for r in 180p audio; do
-		(cd "$S/www/root/ts/$r" && cat $(playlist_uris index.m3u8)) >all.ts
+		(cd "$S/www/root/ts/$r" && playlist_uris index.m3u8 | xargs cat) >all.ts
 		od -An -v -tu1 -w188 all.ts | awk -v r="$r" '
 			{ pid = ($2 % 32) * 256 + $3; cc = $4 % 16; payload = int($4 / 16) % 4 >= 1 && int($4 / 16) % 4 != 2
 			  if (!payload) next

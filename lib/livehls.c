@@ -225,12 +225,15 @@ load(struct hls *h)
 	}
 	json_array_foreach(json_object_get(j, "gone"), i, jr) {
 		const char *rn = vt_json_need_str(jr, "rendition"), *u = vt_json_need_str(jr, "uri");
+		double until = vt_json_num(jr, "until", -1);
 
 		if (!vt_safe_name(rn) || !vt_safe_name(u))
 			vt_die(VT_EX_DATAERR, "'%s': bad part name", path);
+		/* a Unix time before the year 10000 */
+		if (!(until >= 0 && until < 253402300800.0))
+			vt_die(VT_EX_DATAERR, "'%s': bad part 'until'", path);
 		h->gone = vt_realloc(h->gone, (h->ngone + 1) * sizeof(*h->gone));
-		h->gone[h->ngone++] = (struct gone){ vt_strdup(rn), vt_strdup(u),
-		    vt_json_num(jr, "until", 0) };
+		h->gone[h->ngone++] = (struct gone){ vt_strdup(rn), vt_strdup(u), until };
 	}
 	vt_info("resuming %zu renditions from '%s'", h->nr, path);
 	json_decref(j);

@@ -5,7 +5,7 @@
 # tests/browser/player.js, which plays it, switches rungs in the quality
 # menu and hovers over the seek bar; and a live stream's folder, while
 # vt-livesegment and vt-hls --live write it. Shaka Player plays the same
-# outputs, an MPEG-TS one too, in a page beside it. The tests judge what
+# outputs, an MPEG-TS one too, in a page of its own. The tests judge what
 # they saw. An error event of hls.js or Shaka, fatal or not, fails them:
 # on a local server nothing should go wrong.
 

@@ -62,7 +62,7 @@ look() {
 # browser's start they see it live. NAME ll: LL-HLS, with 0.25 s parts and
 # playlists from vt-hls --listen, hls.js only.
 live_run() {
-	local d=$BATS_FILE_TMPDIR/$1 seg hls i opt=() listen=() page=(--pages hls,shaka)
+	local d=$BATS_FILE_TMPDIR/$1 seg hls i opt=() listen=() page=(--pages "hls,shaka")
 	if [ "$1" = ll ]; then
 		i=$(free_port)
 		opt=(-n 0.25) listen=(-l "127.0.0.1:$i") page=(--playlists "127.0.0.1:$i")

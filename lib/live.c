@@ -706,10 +706,10 @@ epoch(struct live *lv)
 			vt_seg_end(r->w);
 			unlink(p);
 			free(p);
-			if (r->popen)
-				r->part++;
-			for (int k = 0; k < r->part; k++) {
-				part_name(r, r->cell, k);
+			/* The parts announced are vt-hls's to remove, when no
+			 * viewer can want them any more; only the open one goes. */
+			if (r->popen) {
+				part_name(r, r->cell, r->part);
 				p = vt_path_join(r->dir, r->pname);
 				unlink(p);
 				free(p);

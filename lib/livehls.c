@@ -61,10 +61,19 @@ struct rend {
 	struct seg next;	/* the segment being written: its parts so far */
 };
 
+/* A partial segment no playlist lists any more, kept until a viewer that
+ * read the last playlist listing it has had the time to fetch it. */
+struct gone {
+	char *rendition, *uri;
+	double until;		/* Unix time */
+};
+
 struct hls {
 	const struct vt_livehls_opts *o;
 	struct rend *r;
 	size_t nr;
+	struct gone *gone;	/* saved with the state: a restart removes them */
+	size_t ngone;
 	int target;		/* EXT-X-TARGETDURATION, fixed for the stream */
 	int ended;
 	int known;		/* every rendition has KNOWN seconds measured */
@@ -147,7 +156,7 @@ seg_numbers(struct seg *s, const json_t *j)
 static json_t *
 state_json(const struct hls *h)
 {
-	json_t *rs = json_array();
+	json_t *rs = json_array(), *gone = json_array();
 	size_t i, k;
 
 	for (i = 0; i < h->nr; i++) {
@@ -181,8 +190,11 @@ state_json(const struct hls *h)
 		    "average", (json_int_t)r->average, "codecs", r->codecs,
 		    "seq0", (json_int_t)r->seq0, "disc0", (json_int_t)r->disc0, "segments", segs));
 	}
-	return json_pack("{s:i,s:i,s:b,s:b,s:o}", "target", h->target, "record", h->o->record,
-	    "ended", h->ended, "known", h->known, "renditions", rs);
+	for (i = 0; i < h->ngone; i++)
+		json_array_append_new(gone, json_pack("{s:s,s:s,s:f}", "rendition",
+		    h->gone[i].rendition, "uri", h->gone[i].uri, "until", h->gone[i].until));
+	return json_pack("{s:i,s:i,s:b,s:b,s:o,s:o}", "target", h->target, "record", h->o->record,
+	    "ended", h->ended, "known", h->known, "renditions", rs, "gone", gone);
 }
 
 static void
@@ -250,6 +262,18 @@ load(struct hls *h)
 				s->parts[s->nparts++] = (struct vt_part){ vt_strdup(u), 0, 0 };
 			}
 		}
+	}
+	json_array_foreach(json_object_get(j, "gone"), i, jr) {
+		const char *rn = vt_json_need_str(jr, "rendition"), *u = vt_json_need_str(jr, "uri");
+		double until = vt_json_num(jr, "until", -1);
+
+		if (!vt_safe_name(rn) || !vt_safe_name(u))
+			vt_die(VT_EX_DATAERR, "'%s': bad part name", path);
+		/* a Unix time before the year 10000 */
+		if (!(until >= 0 && until < 253402300800.0))
+			vt_die(VT_EX_DATAERR, "'%s': bad part 'until'", path);
+		h->gone = vt_realloc(h->gone, (h->ngone + 1) * sizeof(*h->gone));
+		h->gone[h->ngone++] = (struct gone){ vt_strdup(rn), vt_strdup(u), until };
 	}
 	vt_info("resuming %zu renditions from '%s'", h->nr, path);
 	json_decref(j);
@@ -589,6 +613,55 @@ free_parts(struct seg *s, const struct hls *h, const struct rend *r)
 	s->nparts = 0;
 }
 
+/* Parts leave the playlist served (a new publish, the end, parts that did
+ * not make up their segment): a viewer that has just read it may still
+ * fetch them. Like a segment (RFC 8216, 6.2.2), each stays for its own
+ * duration plus that of the playlist that listed it. */
+static void
+retire(struct hls *h, const struct rend *r, struct seg *s)
+{
+	double listed = r->next.duration + r->part_target;
+	size_t k;
+
+	if (!s->nparts)
+		return;
+	for (k = window_start(h, r); k < r->n; k++)
+		listed += r->segs[k].duration;
+	h->gone = vt_realloc(h->gone, (h->ngone + s->nparts) * sizeof(*h->gone));
+	for (k = 0; k < s->nparts; k++)
+		h->gone[h->ngone++] = (struct gone){ vt_strdup(r->name), s->parts[k].uri,
+		    vt_wallclock() + listed };
+	free(s->parts);
+	s->parts = NULL;
+	s->nparts = 0;
+}
+
+/* Remove the retired parts whose time is up. */
+static void
+sweep(struct hls *h, double now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->ngone; i++) {
+		struct gone *g = &h->gone[i];
+		char *dir, *path;
+
+		if (now < g->until) {
+			h->gone[n++] = *g;
+			continue;
+		}
+		dir = vt_path_join(h->o->dir, g->rendition);
+		path = vt_path_join(dir, g->uri);
+		if (unlink(path) < 0 && errno != ENOENT)
+			vt_warn("cannot remove '%s': %s", path, strerror(errno));
+		free(path);
+		free(dir);
+		free(g->rendition);
+		free(g->uri);
+	}
+	h->ngone = n;
+}
+
 /* A recording moves the segments that are done with to the end of
  * RECORDED, so the state, saved at every line, stays the window's size
  * however long the stream. */
@@ -682,7 +755,7 @@ on_start(struct hls *h, const json_t *line)
 		if (!(r->part_target >= 0 && r->part_target <= seg))
 			vt_die(VT_EX_DATAERR, "input: start line: bad 'part_target'");
 		/* A new publish: the parts of a segment it never finished go. */
-		free_parts(&r->next, h, r);
+		retire(h, r, &r->next);
 	}
 }
 
@@ -708,7 +781,7 @@ on_part(struct hls *h, const json_t *line)
 		vt_warn("%s: part %lld of segment %lld does not follow part %zu of segment %lld; "
 		    "starting again", r->name, (long long)k, (long long)cell, n->nparts - 1,
 		    (long long)n->cell);
-		free_parts(n, h, r);
+		retire(h, r, n);
 	}
 	if (!n->nparts) {
 		free(n->init);
@@ -792,7 +865,7 @@ on_segment(struct hls *h, const json_t *line, double now)
 		r->next.parts = NULL;
 		r->next.nparts = 0;
 	}
-	free_parts(&r->next, h, r);
+	retire(h, r, &r->next);
 	r->n++;
 	r->resume = 0;
 	h->ended = 0;
@@ -872,7 +945,7 @@ finish(struct hls *h)
 	for (i = 0; i < h->nr; i++) {
 		/* Ended playlists list no partial segments: theirs go. */
 		for (size_t k = 0; k < h->r[i].n; k++)
-			free_parts(&h->r[i].segs[k], h, &h->r[i]);
+			retire(h, &h->r[i], &h->r[i].segs[k]);
 		write_media(h, &h->r[i], window_start(h, &h->r[i]), "index.m3u8", 0);
 		if (h->o->record)
 			write_recording(h, &h->r[i]);
@@ -894,6 +967,7 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 		vt_die(VT_EX_DATAERR, "standard input: line %lld: %s", (long long)lineno,
 		    line ? "not a JSON object" : e.text);
 	type = vt_json_str(line, "type", "");
+	sweep(h, vt_wallclock());
 	if (!strcmp(type, "start"))
 		on_start(h, line);
 	else if (!strcmp(type, "segment"))
@@ -902,7 +976,7 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 		on_part(h, line);
 	else if (!strcmp(type, "end"))
 		for (i = 0; i < h->nr; i++)
-			free_parts(&h->r[i].next, h, &h->r[i]);
+			retire(h, &h->r[i], &h->r[i].next);
 	else
 		vt_die(VT_EX_DATAERR, "standard input: line %lld: unknown type '%s'",
 		    (long long)lineno, type);
@@ -992,6 +1066,11 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 		free(h.r[i].next.init);
 		free(h.r[i].segs);
 	}
+	for (i = 0; i < h.ngone; i++) {
+		free(h.gone[i].rendition);
+		free(h.gone[i].uri);
+	}
+	free(h.gone);
 	free(h.r);
 	free(h.master);
 	free(h.base);

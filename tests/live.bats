@@ -733,6 +733,48 @@ answered() {
 	assert_failure
 }
 
+# hls_pass LINE: one run of vt-hls on out, as after a restart, with LINE
+hls_pass() {
+	vt-hls --live out <<<"$1" >/dev/null 2>>hls.err
+}
+
+@test "vt-hls --listen: a part that a playlist listed stays for its duration and the playlist's, after the end too" {
+	local t until
+	hls_fifo
+	for k in 0 1 2; do
+		segment "$k" 0
+	done
+	for k in 0 1 2; do
+		: >"out/720p/p3_$k.m4s"
+		part 3 "$k"
+	done
+	run curl -fsS "$HLS_URL"
+	assert_success
+	[[ $output == *'URI="p3_2.m4s"'* ]] || flunk "not listed: $output"
+	# the publish ends before segment 3 is whole: its parts leave the
+	# playlist, not the disk
+	t=$(date +%s.%N)
+	echo '{"type":"end","reason":"eof"}' >&7
+	exec 7>&-
+	wait "$HLS_PID"
+	ls out/720p/p3_0.m4s out/720p/p3_1.m4s out/720p/p3_2.m4s
+	# until the part target (0.26 s) and the playlist's 3.75 s have passed
+	assert_json out/.vt-hls.json "[.gone[] | select(.rendition == \"720p\") | .uri] == [\"p3_0.m4s\", \"p3_1.m4s\", \"p3_2.m4s\"]
+		and (.gone | all(.until >= $t + 4 and .until < $t + 6))"
+	until=$(jq '.gone[0].until' out/.vt-hls.json)
+	# a restart before then keeps them, one after removes them
+	hls_pass '{"type":"start","seg":1,"renditions":[{"name":"720p","type":"video"}]}'
+	ls out/720p/p3_0.m4s out/720p/p3_1.m4s out/720p/p3_2.m4s
+	[ "$(awk -v u="$until" -v t="$(date +%s.%N)" 'BEGIN { print (t < u) }')" = 1 ] ||
+		flunk "vt-hls took 4 s to restart"
+	sleep "$(awk -v u="$until" -v t="$(date +%s.%N)" 'BEGIN { print u - t + 0.1 }')"
+	hls_pass '{"type":"start","seg":1,"renditions":[{"name":"720p","type":"video"}]}'
+	for k in 0 1 2; do
+		[ ! -e "out/720p/p3_$k.m4s" ] || flunk "kept: $(ls out/720p)"
+	done
+	assert_json out/.vt-hls.json '.gone == []'
+}
+
 @test "vt-hls --listen on a Unix socket; parts older than three target durations are not listed" {
 	mkdir sock
 	HLS_ARGS="-l $PWD/sock/hls"
@@ -747,7 +789,12 @@ answered() {
 	grep -q '^#EXT-X-RENDITION-REPORT:URI="../audio/index.m3u8",LAST-MSN=[0-9]*,LAST-PART=[0-9]*$' ll.m3u8
 	finish
 	[ ! -e sock/hls ]
-	! ls out/144p out/audio | grep -q '^part_'
+	# the parts left the ended playlist; they stay for a viewer that read
+	# the one before, and a restart removes them
+	assert_json out/.vt-hls.json '(.gone | length) > 0 and all(.gone[]; .uri | test("^part_"))'
+	for p in $(jq -r '.gone[] | "out/\(.rendition)/\(.uri)"' out/.vt-hls.json); do
+		[ -e "$p" ] || flunk "$p is gone"
+	done
 }
 
 @test "vt-hls --listen answers a request with a NUL or bare CRs with 400 at once" {

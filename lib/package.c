@@ -260,36 +260,38 @@ write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 	vt_info("%s: %zu segments, %lld frames", r->name, r->nsegs, (long long)r->frames);
 }
 
-/* The highest bit rate of any one segment of r. */
-static double
-peak_rate(const struct rendition *r)
+/* The highest bit rate of any one segment of r, and the average: the
+ * segments' bytes over their durations, so that the average can never
+ * pass the peak (an init segment is no media segment). */
+static void
+seg_rates(const struct rendition *r, double *peak, double *avg)
 {
-	double p = 0;
+	double bytes = 0, dur = 0;
 	size_t i;
 
-	for (i = 0; i < r->nsegs; i++)
-		if (r->segs[i].duration > 0 && r->segs[i].bytes * 8.0 / r->segs[i].duration > p)
-			p = r->segs[i].bytes * 8.0 / r->segs[i].duration;
-	return p;
+	*peak = 0;
+	for (i = 0; i < r->nsegs; i++) {
+		bytes += r->segs[i].bytes;
+		dur += r->segs[i].duration;
+		if (r->segs[i].duration > 0 && r->segs[i].bytes * 8.0 / r->segs[i].duration > *peak)
+			*peak = r->segs[i].bytes * 8.0 / r->segs[i].duration;
+	}
+	*avg = dur > 0 ? bytes * 8.0 / dur : 0;
 }
 
-/* Peak and average bit rate of video v with audio a (NULL: none). The
- * peak is the sum of each rendition's own peak, as RFC 8216 asks: a player
- * may fetch the audio segment with the peak next to any video segment. */
+/* Peak and average bit rate of video v with audio a (NULL: none), each
+ * the sum of the renditions' own, as RFC 8216 asks: a player may fetch
+ * the audio segment with the peak next to any video segment. */
 static void
 bandwidth(const struct rendition *v, const struct rendition *a, int64_t *peak, int64_t *avg)
 {
-	double p = peak_rate(v), total = v->bytes * 8.0, dur = 0;
-	size_t i;
+	double p, m, ap = 0, am = 0;
 
-	for (i = 0; i < v->nsegs; i++)
-		dur += v->segs[i].duration;
-	if (a && a != v) {
-		p += peak_rate(a);
-		total += a->bytes * 8.0;
-	}
-	*peak = (int64_t)ceil(p);
-	*avg = dur > 0 ? (int64_t)ceil(total / dur) : 0;
+	seg_rates(v, &p, &m);
+	if (a && a != v)
+		seg_rates(a, &ap, &am);
+	*peak = (int64_t)ceil(p + ap);
+	*avg = (int64_t)ceil(m + am);
 }
 
 static json_t *

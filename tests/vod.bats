@@ -325,13 +325,13 @@ source_ok() {
 	assert_no_temp_files "$out"
 }
 
-@test "vod: fMP4 and TS segments start at the same grid times" {
-	local fm ts want
+@test "vod: fMP4 and TS segments start on the same grid: fMP4 from 0, TS from its 10 s offset" {
+	local fm ts grid
 	fm=$(segment_starts "$S/main/180p/index.m3u8")
 	ts=$(segment_starts "$S/ts/180p/index.m3u8")
-	want=$(awk -v n="$(wc -l <<<"$fm")" 'BEGIN { for (i = 0; i < n; i++) printf "%.3f\n", 10 + 2 * i }')
-	assert_equal "$want" "$fm"
-	assert_equal "$want" "$ts"
+	grid() { awk -v n="$(wc -l <<<"$fm")" -v o="$1" 'BEGIN { for (i = 0; i < n; i++) printf "%.3f\n", o + 2 * i }'; }
+	assert_equal "$(grid 0)" "$fm"
+	assert_equal "$(grid 10)" "$ts"
 }
 
 @test "vod: every frame of every rung is the source's frame at that time" {

@@ -39,6 +39,7 @@ add(struct hls *h, const char *name)
 	r = &h->r[h->nr++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	vt_lh_health_init(r);
 	return r;
 }
 
@@ -117,8 +118,8 @@ state_json(const struct hls *h)
 		    "average", (json_int_t)r->average, "codecs", r->codecs,
 		    "seq0", (json_int_t)r->seq0, "disc0", (json_int_t)r->disc0, "segments", segs));
 	}
-	return json_pack("{s:i,s:i,s:b,s:b,s:o}", "target", h->target, "record", h->o->record,
-	    "ended", h->ended, "known", h->known, "renditions", rs);
+	return json_pack("{s:i,s:i,s:b,s:b,s:o,s:o}", "target", h->target, "record", h->o->record,
+	    "ended", h->ended, "known", h->known, "renditions", rs, "health", vt_lh_health_json(h));
 }
 
 static void
@@ -187,6 +188,7 @@ load(struct hls *h)
 			}
 		}
 	}
+	vt_lh_health_load(h, json_object_get(j, "health"));
 	vt_info("resuming %zu renditions from '%s'", h->nr, path);
 	json_decref(j);
 	free(path);
@@ -246,6 +248,7 @@ on_start(struct hls *h, const json_t *line)
 		/* A new publish: the parts of a segment it never finished go. */
 		vt_lh_free_parts(&r->next, h, r);
 	}
+	vt_lh_take_start(h, line);
 }
 
 /* A partial segment of the segment being written. */
@@ -328,6 +331,7 @@ on_segment(struct hls *h, const json_t *line, double now)
 		r->next.nparts = 0;
 	}
 	vt_lh_free_parts(&r->next, h, r);
+	vt_lh_take_segment(h, r, line, s);
 	r->n++;
 	r->resume = 0;
 	h->ended = 0;
@@ -435,15 +439,18 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 		on_segment(h, line, vt_wallclock());
 	else if (!strcmp(type, "part"))
 		on_part(h, line);
-	else if (!strcmp(type, "end"))
+	else if (!strcmp(type, "end")) {
 		for (i = 0; i < h->nr; i++)
 			vt_lh_free_parts(&h->r[i].next, h, &h->r[i]);
-	else
+		vt_lh_take_end(h, line);
+	} else
 		vt_die(VT_EX_DATAERR, "standard input: line %lld: unknown type '%s'",
 		    (long long)lineno, type);
 	/* Partial segments come and go too often to be worth the state. */
 	if (strcmp(type, "start") && strcmp(type, "part"))
 		save(h);
+	if (strcmp(type, "part"))
+		vt_lh_status_write(h);
 	json_decref(line);
 }
 
@@ -493,12 +500,13 @@ read_lines(struct hls *h, int fd, struct vt_httpd *srv)
 int
 vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 {
-	struct hls h = { .o = o };
+	struct hls h = { .o = o, .health = { .bitrate = -1, .dropped = -1 } };
 	struct vt_httpd *srv = NULL;
 	size_t i, k;
 
 	vt_mkdirs(o->dir);
 	load(&h);
+	vt_lh_status_write(&h);
 	if (o->listen) {
 		char *d = vt_strdup(o->dir), *e = d + strlen(d);
 
@@ -512,6 +520,7 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 	if (h.nr && !o->open)
 		finish(&h);
 	save(&h);
+	vt_lh_status_write(&h);
 	/* Held requests get the last playlist. */
 	vt_httpd_close(srv);
 	vt_json_print(json_pack("{s:s,s:I,s:I,s:b}", "master", "master.m3u8",

@@ -7,6 +7,7 @@
 #define VT_LIVESTATE_H
 
 #include <stdint.h>
+#include <jansson.h>
 
 #include "httpd.h"
 #include "livehls.h"
@@ -50,6 +51,18 @@ struct rend {
 	int resume;		/* the next segment follows a restart */
 	double part_target;	/* LL-HLS; 0: no partial segments */
 	struct seg next;	/* the segment being written: its parts so far */
+	double speed, lag;	/* of its newest segment's health; -1: unknown */
+};
+
+/* What the lines tell of the stream, for its status (livestatus.c). */
+struct stream_health {
+	int width, height;	/* of the input; 0: unknown */
+	double frame_rate;
+	char video_codec[65], audio_codec[65];
+	int64_t bitrate;	/* read from the input; -1: unknown */
+	int64_t dropped;	/* frames, in this publish; -1: unknown */
+	double last;		/* Unix time the newest segment's last frame came in */
+	char end[65];		/* why the input ended, in this run; "": it has not */
 };
 
 struct hls {
@@ -62,6 +75,7 @@ struct hls {
 	char *master;		/* the text last written */
 	char *base;		/* the last component of the folder's path */
 	int64_t segments;
+	struct stream_health health;
 };
 
 /* The rendition called name, or NULL. */
@@ -79,12 +93,25 @@ void vt_lh_write_media(const struct hls *h, const struct rend *r, size_t from,
 /* The master file listing each rendition's media, once every rendition
  * has a segment; master.m3u8 declares the live rates, only when they change. */
 void vt_lh_write_master(struct hls *h, const char *file, const char *media);
-/* r's newest segment into its peak and average rates. */
+/* r's newest segment into its peak and average rates; the average. */
+double vt_lh_average(const struct rend *r);
 void vt_lh_measure(struct hls *h, struct rend *r);
 /* Segments that left r's window long enough ago go, at time now. */
 void vt_lh_cleanup(struct hls *h, struct rend *r, double now);
 /* Free s's parts, and remove their files if h is given. */
 void vt_lh_free_parts(struct seg *s, const struct hls *h, const struct rend *r);
+
+/* livestatus.c. A new rendition's health is unknown; the start, segment
+ * and end lines add to it. */
+void vt_lh_health_init(struct rend *r);
+void vt_lh_take_start(struct hls *h, const json_t *line);
+void vt_lh_take_segment(struct hls *h, struct rend *r, const json_t *line, const struct seg *s);
+void vt_lh_take_end(struct hls *h, const json_t *line);
+/* The health in the state file, and back (after the renditions). */
+json_t *vt_lh_health_json(const struct hls *h);
+void vt_lh_health_load(struct hls *h, const json_t *j);
+/* The status and metrics files, if asked for. */
+void vt_lh_status_write(const struct hls *h);
 
 /* livehls.c. The n segments s of r that left the window, to the recording. */
 void vt_lh_record(const struct hls *h, const struct rend *r, const struct seg *s, size_t n);

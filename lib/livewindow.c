@@ -68,8 +68,8 @@ rate(double bps)
 	return bps < MAX_RATE ? (int64_t)ceil(bps) : MAX_RATE;
 }
 
-static double
-average(const struct rend *r)
+double
+vt_lh_average(const struct rend *r)
 {
 	return r->seconds > 0 ? r->bits / r->seconds : 0;
 }
@@ -82,7 +82,7 @@ nominal(const struct rend *r)
 {
 	double max = r->maxrate > r->bitrate ? r->maxrate : r->bitrate;
 
-	return max + fmax(0, average(r) - r->bitrate);
+	return max + fmax(0, vt_lh_average(r) - r->bitrate);
 }
 
 /* Set v->bandwidth and v->average for the variant v leads, with audio a
@@ -95,7 +95,7 @@ nominal(const struct rend *r)
 static void
 declare(const struct hls *h, struct rend *v, const struct rend *a)
 {
-	double peak = v->peak + (a ? a->peak : 0), avg = average(v) + (a ? average(a) : 0);
+	double peak = v->peak + (a ? a->peak : 0), avg = vt_lh_average(v) + (a ? vt_lh_average(a) : 0);
 
 	if (!h->known)
 		avg = fmax(avg, v->bitrate + (a ? a->bitrate : 0));
@@ -144,7 +144,7 @@ vt_lh_write_master(struct hls *h, const char *file, const char *media)
 			declare(h, r, ra);
 		v[n] = (struct vt_variant){ vt_asprintf("%s/%s", r->name, media),
 		    live ? r->bandwidth : rate(r->peak + (ra ? ra->peak : 0)),
-		    live ? r->average : rate(average(r) + (ra ? average(ra) : 0)),
+		    live ? r->average : rate(vt_lh_average(r) + (ra ? vt_lh_average(ra) : 0)),
 		    ra ? vt_asprintf("%s,%s", r->codecs, ra->codecs) : vt_strdup(r->codecs),
 		    r->width, r->height, r->frame_rate, ra ? "audio" : NULL };
 		/* as RFC 8216 asks, even if no run of segments makes a peak */

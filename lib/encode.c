@@ -194,6 +194,27 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	return out;
 }
 
+void
+vt_encode_check_chunks(const json_t *chunks)
+{
+	size_t i, n = json_array_size(chunks);
+	unsigned char *seen = vt_calloc(n, 1);
+	const json_t *c;
+	long long idx;
+
+	json_array_foreach(chunks, i, c) {
+		if (!json_is_object(c))
+			vt_die(VT_EX_DATAERR, "manifest: chunk %zu is not an object", i);
+		idx = vt_json_need_int(c, "index");
+		if (idx < 0 || (size_t)idx >= n)
+			vt_die(VT_EX_DATAERR, "manifest: chunk %lld of %zu (want 0 to %zu)", idx, n,
+			    n - 1);
+		if (seen[idx]++)
+			vt_die(VT_EX_DATAERR, "manifest: chunk %lld given twice", idx);
+	}
+	free(seen);
+}
+
 /* Audio. */
 
 struct ajob {

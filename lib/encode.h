@@ -16,6 +16,10 @@ json_t *vt_encode_chunk(const json_t *manifest, const json_t *chunk,
     const struct vt_source *src, const struct vt_rung *rungs, int nrungs,
     const json_t *skipped, const struct vt_params *p, const char *dir);
 
+/* Check that the indices of a vt-split manifest's chunks run 0..n-1, each
+ * once; exits 65 if not. */
+void vt_encode_check_chunks(const json_t *chunks);
+
 /* Encode the manifest's audio stream, whole, to AAC in dir/audio.ts.
  * Returns the audio result line. */
 json_t *vt_encode_audio(const json_t *manifest, const struct vt_params *p,

@@ -146,14 +146,8 @@ open_part(struct get *g, const char *part, struct vt_req *r)
 static void
 report(const struct get *g, const char *dest, const struct vt_req *r, int64_t first)
 {
-	char *etag = NULL;
-	size_t n;
+	char *etag = vt_etag_bare(r->etag);
 
-	if (r->etag) {
-		n = strlen(r->etag);
-		etag = n >= 2 && r->etag[0] == '"' && r->etag[n - 1] == '"' ?
-		    vt_asprintf("%.*s", (int)n - 2, r->etag + 1) : vt_strdup(r->etag);
-	}
 	vt_json_print(json_pack("{s:s, s:s, s:I, s:s?, s:s, s:I}", "source", vt_url_show(g->src),
 	    "file", dest, "bytes", (json_int_t)r->out_have, "etag", etag,
 	    "status", first > 0 && !g->restarted ? "resumed" : "downloaded", "ms", (json_int_t)r->ms));
@@ -202,7 +196,7 @@ get_file(struct get *g, const char *path, const char *dest)
 int
 vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 {
-	struct vt_http_opts ho = { 1, o->retries, 0.25, o->stall, 10 };
+	struct vt_http_opts ho = { .parallel = 1, .retries = o->retries, .stall = o->stall };
 	struct get g = { .src = src, .media = o->media };
 	struct vt_s3 s3 = { 0 };
 	struct vt_http *h;
@@ -222,6 +216,7 @@ vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 	} else if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {
 		r = vt_req_new("GET", vt_strdup(src));
 		r->follow = 1;
+		r->temporary_answer = vt_s3_temporary;	/* a presigned S3 URL's */
 	} else if (!strncmp(src, "file://", 7)) {
 		path = vt_strdup(src + 7 + (strncmp(src + 7, "localhost/", 10) ? 0 : 9));
 		r = vt_req_new("GET", vt_strdup(src));
@@ -274,9 +269,9 @@ vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 		    r->content_type ? " (" : "", r->content_type ? r->content_type : "",
 		    r->content_type ? ")" : "");
 	} else if (r->cc != CURLE_OK || (r->status != 200 && r->status != 206)) {
-		ret = vt_req_exit(r, 0);
+		ret = vt_req_exit(r);
 		vt_warn("cannot fetch '%s': %s", vt_url_show(src), r->status == 404 && ret ==
-		    VT_EX_NOINPUT && !r->resp.data ? "not found" : vt_req_why(r));
+		    VT_EX_NOINPUT && !r->resp.data ? "not found" : vt_s3_why(r));
 	}
 	if (part) {
 		if (close(fd) < 0 && !ret) {

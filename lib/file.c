@@ -15,14 +15,16 @@
 static char *volatile tmps[MAXTMP];
 static pthread_mutex_t tmplock = PTHREAD_MUTEX_INITIALIZER;	/* encoders open files in threads */
 
-static void
-cleanup(void)
+void
+vt_tmp_cleanup(void)
 {
 	int i;
 
 	for (i = 0; i < MAXTMP; i++)
-		if (tmps[i])
+		if (tmps[i]) {
 			unlink(tmps[i]);
+			tmps[i] = NULL;
+		}
 }
 
 static volatile sig_atomic_t *stopflag;
@@ -36,7 +38,7 @@ onsignal(int sig)
 		*stopflag = sig;
 		return;
 	}
-	cleanup();
+	vt_tmp_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -51,7 +53,7 @@ install(void)
 
 	if (installed)
 		return;
-	atexit(cleanup);
+	atexit(vt_tmp_cleanup);
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);

@@ -1,4 +1,5 @@
-/* The transfer engine: a curl multi handle, a queue, retries. */
+/* The transfer engine: a curl multi handle, a queue, retries, and what a
+ * failure means. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -67,6 +68,10 @@ vt_http_new(const struct vt_http_opts *o)
 	h->o = *o;
 	if (h->o.parallel < 1)
 		h->o.parallel = 1;
+	if (h->o.backoff <= 0)
+		h->o.backoff = 0.25;
+	if (h->o.connect_timeout <= 0)
+		h->o.connect_timeout = 10;
 	h->active = vt_calloc(h->o.parallel, sizeof(*h->active));
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)h->o.parallel);
 	h->rng = (uint64_t)time(NULL) * 6364136223846793005ULL ^ (uint64_t)getpid() << 17 ^
@@ -458,11 +463,8 @@ start(struct vt_http *h, struct vt_req *r, int slot)
 		curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
 		curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	}
-	if (r->sign) {
-		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, r->sign->provider);
-		curl_easy_setopt(e, CURLOPT_USERNAME, r->sign->key);
-		curl_easy_setopt(e, CURLOPT_PASSWORD, r->sign->secret);
-	}
+	if (r->auth)
+		r->auth(e, r->auth_arg);
 	if (!strcmp(r->method, "HEAD")) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(r->method, "PUT")) {
@@ -524,10 +526,8 @@ temporary(const struct vt_req *r)
 	switch (r->status) {
 	case 408: case 429: case 500: case 502: case 503: case 504:
 		return 1;
-	case 400:
-		return r->resp.data && strstr(r->resp.data, "<Code>RequestTimeout</Code>");
 	}
-	return 0;
+	return r->temporary_answer && r->temporary_answer(r);
 }
 
 static double
@@ -707,4 +707,45 @@ vt_url_show(const char *url)
 	snprintf(b, sizeof(bufs[0]), "%.*s%.*s", p ? (int)(p + 3 - url) : 0, url,
 	    (int)strcspn(host, "?#"), host);
 	return b;
+}
+
+const char *
+vt_req_why(const struct vt_req *r, const char *error)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", error ? error : vt_req_error(r));
+	if (r->temporary && r->attempts > 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (gave up after %d tries)",
+		    r->attempts);
+	return buf;
+}
+
+int
+vt_req_exit(const struct vt_req *r)
+{
+	if (r->temporary)
+		return VT_EX_TEMPFAIL;
+	if (r->ioerr)
+		return VT_EX_IOERR;
+	if (r->cc != CURLE_OK)
+		return VT_EX_UNAVAILABLE;
+	if (r->status == 401 || r->status == 403)
+		return VT_EX_NOPERM;
+	if (r->status != 404 && r->status != 410)
+		return VT_EX_UNAVAILABLE;
+	return VT_EX_NOINPUT;
+}
+
+char *
+vt_etag_bare(const char *etag)
+{
+	size_t n;
+
+	if (!etag)
+		return NULL;
+	n = strlen(etag);
+	if (n >= 2 && etag[0] == '"' && etag[n - 1] == '"')
+		return vt_asprintf("%.*s", (int)n - 2, etag + 1);
+	return vt_strdup(etag);
 }

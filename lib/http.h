@@ -18,13 +18,6 @@ struct vt_buf {
 void vt_buf_add(struct vt_buf *b, const void *p, size_t n);
 void vt_buf_free(struct vt_buf *b);
 
-/* AWS Signature V4 settings for libcurl's CURLOPT_AWS_SIGV4. */
-struct vt_sigv4 {
-	char *provider;		/* "aws:amz:REGION:s3" */
-	char *key, *secret;
-	char *token;		/* session token, or NULL */
-};
-
 struct vt_http;
 
 struct vt_req {
@@ -32,7 +25,13 @@ struct vt_req {
 	const char *method;		/* GET, HEAD, PUT, POST or DELETE */
 	char *url;
 	struct curl_slist *headers;
-	const struct vt_sigv4 *sign;	/* sign with SigV4, or NULL */
+	/* Called on each attempt's handle before it starts, with auth_arg:
+	 * to set credentials or a signature (S3's SigV4). */
+	void (*auth)(CURL *, const void *auth_arg);
+	const void *auth_arg;
+	/* Whether an answer that is no 408, 429 or 5xx is temporary all the
+	 * same (S3's 400 RequestTimeout), or NULL. */
+	int (*temporary_answer)(const struct vt_req *);
 	int body_fd;			/* send [body_off, body_off + body_len) of this file */
 	off_t body_off;
 	int64_t body_len;		/* -1: no body */
@@ -79,9 +78,9 @@ struct vt_req {
 struct vt_http_opts {
 	int parallel;		/* transfers at once */
 	int retries;		/* retries of a temporary failure */
-	double backoff;		/* first backoff in seconds; doubles, capped at 20 s */
+	double backoff;		/* first backoff in seconds (0: 0.25); doubles, capped at 20 s */
 	long stall;		/* a transfer slower than 1 byte/s this many seconds fails */
-	long connect_timeout;	/* seconds */
+	long connect_timeout;	/* seconds (0: 10) */
 };
 
 /* One engine; returns NULL only if libcurl cannot start. */
@@ -114,8 +113,19 @@ void vt_http_bytes(struct vt_http *h, int64_t *sent, int64_t *recv);
 /* Called at most every 0.2 s while vt_http_run() waits. */
 void vt_http_on_tick(struct vt_http *h, void (*tick)(void *), void *arg);
 
-/* The error as text: curl's, "HTTP 404", or the code of an S3 error body. */
+/* The error as text: a local I/O error's, curl's, or "HTTP 404 Not Found". */
 const char *vt_req_error(const struct vt_req *r);
+
+/* Why a request failed, as text: error (vt_req_error()'s when NULL) and,
+ * for a temporary failure that outlasted its retries, the tries it took. */
+const char *vt_req_why(const struct vt_req *r, const char *error);
+/* And the exit status that goes with it: 75 for a temporary failure that
+ * outlasted its retries, 74 for a local I/O error, 77 for 401 and 403, 66
+ * for 404 and 410, 69 otherwise. */
+int vt_req_exit(const struct vt_req *r);
+
+/* An ETag without its quotes, to free; NULL for NULL. */
+char *vt_etag_bare(const char *etag);
 
 /* The URL without its user info and query, which may hold secrets; for
  * messages. Four calls may be used at once. */

@@ -1,5 +1,6 @@
 /* JSON manifests through jansson: reading, typed access, writing. */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "vt.h"

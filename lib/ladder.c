@@ -98,10 +98,11 @@ vt_check_preset(const char *name)
 	vt_die(VT_EX_USAGE, "unknown preset '%s' (want ultrafast..placebo)", name);
 }
 
-/* Size and rotation, named alike in both manifests, checked. */
-static void
-read_common(struct vt_source *s, const json_t *v)
+int
+vt_source_from_json(struct vt_source *s, const json_t *v)
 {
+	if (!json_is_object(v))
+		return 0;
 	memset(s, 0, sizeof(*s));
 	s->width = (int)vt_json_need_int(v, "width");
 	s->height = (int)vt_json_need_int(v, "height");
@@ -110,21 +111,15 @@ read_common(struct vt_source *s, const json_t *v)
 	s->rotation = (int)vt_json_int(v, "rotation", 0);
 	if (s->rotation % 90 || s->rotation < 0 || s->rotation >= 360)
 		vt_die(VT_EX_DATAERR, "manifest: bad rotation %d", s->rotation);
-}
-
-int
-vt_source_from_json(struct vt_source *s, const json_t *v)
-{
-	if (!json_is_object(v))
-		return 0;
-	read_common(s, v);
 	if (!vt_json_rational(v, "sample_aspect_ratio", &s->sar.num, &s->sar.den) || !s->sar.num)
 		s->sar = (AVRational){ 1, 1 };
 	if (!vt_json_rational(v, "frame_rate", &s->fps.num, &s->fps.den) || !s->fps.num)
 		s->fps = (AVRational){ 25, 1 };
 	if (!vt_json_rational(v, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)
 		vt_die(VT_EX_DATAERR, "manifest: missing video 'time_base'");
-	s->start_pts = vt_json_int(v, "start_pts", 0);
+	/* within 2^53 ticks, so that moving it to another time base cannot
+	 * overflow */
+	s->start_pts = vt_json_int_in(v, "start_pts", 0, -(1LL << 53), 1LL << 53);
 	return 1;
 }
 
@@ -132,26 +127,14 @@ int
 vt_source_from_manifest(struct vt_source *s, const json_t *m)
 {
 	const json_t *st;
-	double sar, start;
 	size_t i;
 
 	if (json_object_get(m, "chunks"))
 		return vt_source_from_json(s, json_object_get(m, "video"));
-	json_array_foreach(json_object_get(m, "streams"), i, st) {
-		if (strcmp(vt_json_str(st, "codec_type", ""), "video") ||
-		    json_is_true(json_object_get(st, "attached_pic")))
-			continue;
-		read_common(s, st);
-		sar = vt_json_num(st, "sample_aspect_ratio", 1);
-		s->sar = sar > 0 ? av_d2q(sar, 1000) : (AVRational){ 1, 1 };
-		if (!vt_json_rational(st, "frame_rate_q", &s->fps.num, &s->fps.den) || !s->fps.num)
-			s->fps = (AVRational){ 25, 1 };
-		if (!vt_json_rational(st, "time_base", &s->tb.num, &s->tb.den) || !s->tb.num)
-			s->tb = (AVRational){ 1, 90000 };
-		start = vt_json_num(st, "start_time", 0);
-		s->start_pts = (int64_t)llround(start / av_q2d(s->tb));
-		return 1;
-	}
+	json_array_foreach(json_object_get(m, "streams"), i, st)
+		if (!strcmp(vt_json_str(st, "codec_type", ""), "video") &&
+		    !json_is_true(json_object_get(st, "attached_pic")))
+			return vt_source_from_json(s, st);
 	return 0;
 }
 

@@ -48,8 +48,9 @@ void vt_params_load(struct vt_params *p, json_t *o);
 /* Die with VT_EX_USAGE unless name is an x264 preset. */
 void vt_check_preset(const char *name);
 
-/* Read the source from a chunk manifest's "video" block; returns 0 if the
- * manifest has no video. */
+/* Read the source from a video stream's description (vt_stream_json: a
+ * chunk manifest's "video", or a stream of vt-probe output); returns 0 if
+ * video is not an object. */
 int vt_source_from_json(struct vt_source *s, const json_t *video);
 /* The same from either manifest: vt-split's "video" block, or the main
  * video stream of vt-probe output. */

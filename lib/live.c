@@ -229,7 +229,7 @@ rend_open(struct live *lv, struct rend *r, const AVCodecContext *enc, const AVPa
 	if (vt_codec_string(par, pkt->data, pkt->size, r->codecs, sizeof(r->codecs)) < 0)
 		r->codecs[0] = '\0';
 	snprintf(r->init, sizeof(r->init), "init_%08lld.mp4", (long long)lv->first_cell);
-	r->w = vt_seg_open(r->dir, lv->o->fmt, par, r->init);
+	r->w = vt_seg_open(r->dir, lv->o->fmt, par, r->init, lv->grid.origin, pkt);
 	avcodec_parameters_free(&par);
 }
 
@@ -706,10 +706,10 @@ epoch(struct live *lv)
 			vt_seg_end(r->w);
 			unlink(p);
 			free(p);
-			if (r->popen)
-				r->part++;
-			for (int k = 0; k < r->part; k++) {
-				part_name(r, r->cell, k);
+			/* The parts announced are vt-hls's to remove, when no
+			 * viewer can want them any more; only the open one goes. */
+			if (r->popen) {
+				part_name(r, r->cell, r->part);
 				p = vt_path_join(r->dir, r->pname);
 				unlink(p);
 				free(p);

@@ -84,7 +84,7 @@ seg_numbers(struct seg *s, const json_t *j)
 static json_t *
 state_json(const struct hls *h)
 {
-	json_t *rs = json_array();
+	json_t *rs = json_array(), *gone = json_array();
 	size_t i, k;
 
 	for (i = 0; i < h->nr; i++) {
@@ -118,8 +118,12 @@ state_json(const struct hls *h)
 		    "average", (json_int_t)r->average, "codecs", r->codecs,
 		    "seq0", (json_int_t)r->seq0, "disc0", (json_int_t)r->disc0, "segments", segs));
 	}
-	return json_pack("{s:i,s:i,s:b,s:b,s:o,s:o}", "target", h->target, "record", h->o->record,
-	    "ended", h->ended, "known", h->known, "renditions", rs, "health", vt_lh_health_json(h));
+	for (i = 0; i < h->ngone; i++)
+		json_array_append_new(gone, json_pack("{s:s,s:s,s:f}", "rendition",
+		    h->gone[i].rendition, "uri", h->gone[i].uri, "until", h->gone[i].until));
+	return json_pack("{s:i,s:i,s:b,s:b,s:o,s:o,s:o}", "target", h->target,
+	    "record", h->o->record, "ended", h->ended, "known", h->known, "renditions", rs,
+	    "health", vt_lh_health_json(h), "gone", gone);
 }
 
 static void
@@ -189,6 +193,18 @@ load(struct hls *h)
 		}
 	}
 	vt_lh_health_load(h, json_object_get(j, "health"));
+	json_array_foreach(json_object_get(j, "gone"), i, jr) {
+		const char *rn = vt_json_need_str(jr, "rendition"), *u = vt_json_need_str(jr, "uri");
+		double until = vt_json_num(jr, "until", -1);
+
+		if (!vt_safe_name(rn) || !vt_safe_name(u))
+			vt_die(VT_EX_DATAERR, "'%s': bad part name", path);
+		/* a Unix time before the year 10000 */
+		if (!(until >= 0 && until < 253402300800.0))
+			vt_die(VT_EX_DATAERR, "'%s': bad part 'until'", path);
+		h->gone = vt_realloc(h->gone, (h->ngone + 1) * sizeof(*h->gone));
+		h->gone[h->ngone++] = (struct gone){ vt_strdup(rn), vt_strdup(u), until };
+	}
 	vt_info("resuming %zu renditions from '%s'", h->nr, path);
 	json_decref(j);
 	free(path);
@@ -246,7 +262,7 @@ on_start(struct hls *h, const json_t *line)
 		if (!(r->part_target >= 0 && r->part_target <= seg))
 			vt_die(VT_EX_DATAERR, "input: start line: bad 'part_target'");
 		/* A new publish: the parts of a segment it never finished go. */
-		vt_lh_free_parts(&r->next, h, r);
+		vt_lh_retire(h, r, &r->next);
 	}
 	vt_lh_take_start(h, line);
 }
@@ -273,7 +289,7 @@ on_part(struct hls *h, const json_t *line)
 		vt_warn("%s: part %lld of segment %lld does not follow part %zu of segment %lld; "
 		    "starting again", r->name, (long long)k, (long long)cell, n->nparts - 1,
 		    (long long)n->cell);
-		vt_lh_free_parts(n, h, r);
+		vt_lh_retire(h, r, n);
 	}
 	if (!n->nparts) {
 		free(n->init);
@@ -330,7 +346,7 @@ on_segment(struct hls *h, const json_t *line, double now)
 		r->next.parts = NULL;
 		r->next.nparts = 0;
 	}
-	vt_lh_free_parts(&r->next, h, r);
+	vt_lh_retire(h, r, &r->next);
 	vt_lh_take_segment(h, r, line, s);
 	r->n++;
 	r->resume = 0;
@@ -411,7 +427,7 @@ finish(struct hls *h)
 	for (i = 0; i < h->nr; i++) {
 		/* Ended playlists list no partial segments: theirs go. */
 		for (size_t k = 0; k < h->r[i].n; k++)
-			vt_lh_free_parts(&h->r[i].segs[k], h, &h->r[i]);
+			vt_lh_retire(h, &h->r[i], &h->r[i].segs[k]);
 		vt_lh_write_media(h, &h->r[i], vt_lh_window_start(h, &h->r[i]), "index.m3u8", 0);
 		if (h->o->record)
 			write_recording(h, &h->r[i]);
@@ -433,6 +449,7 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 		vt_die(VT_EX_DATAERR, "standard input: line %lld: %s", (long long)lineno,
 		    line ? "not a JSON object" : e.text);
 	type = vt_json_str(line, "type", "");
+	vt_lh_sweep(h, vt_wallclock());
 	if (!strcmp(type, "start"))
 		on_start(h, line);
 	else if (!strcmp(type, "segment"))
@@ -441,7 +458,7 @@ on_line(struct hls *h, const char *buf, size_t len, int64_t lineno)
 		on_part(h, line);
 	else if (!strcmp(type, "end")) {
 		for (i = 0; i < h->nr; i++)
-			vt_lh_free_parts(&h->r[i].next, h, &h->r[i]);
+			vt_lh_retire(h, &h->r[i], &h->r[i].next);
 		vt_lh_take_end(h, line);
 	} else
 		vt_die(VT_EX_DATAERR, "standard input: line %lld: unknown type '%s'",
@@ -536,6 +553,11 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 		free(h.r[i].next.init);
 		free(h.r[i].segs);
 	}
+	for (i = 0; i < h.ngone; i++) {
+		free(h.gone[i].rendition);
+		free(h.gone[i].uri);
+	}
+	free(h.gone);
 	free(h.r);
 	free(h.master);
 	free(h.base);

@@ -65,10 +65,19 @@ struct stream_health {
 	char end[65];		/* why the input ended, in this run; "": it has not */
 };
 
+/* A partial segment no playlist lists any more, kept until a viewer that
+ * read the last playlist listing it has had the time to fetch it. */
+struct gone {
+	char *rendition, *uri;
+	double until;		/* Unix time */
+};
+
 struct hls {
 	const struct vt_livehls_opts *o;
 	struct rend *r;
 	size_t nr;
+	struct gone *gone;	/* saved with the state: a restart removes them */
+	size_t ngone;
 	int target;		/* EXT-X-TARGETDURATION, fixed for the stream */
 	int ended;
 	int known;		/* every rendition has enough seconds measured */
@@ -100,6 +109,11 @@ void vt_lh_measure(struct hls *h, struct rend *r);
 void vt_lh_cleanup(struct hls *h, struct rend *r, double now);
 /* Free s's parts, and remove their files if h is given. */
 void vt_lh_free_parts(struct seg *s, const struct hls *h, const struct rend *r);
+/* s's parts of r leave the playlist served: into h->gone, to be removed
+ * when a viewer that read it can no longer want them. */
+void vt_lh_retire(struct hls *h, const struct rend *r, struct seg *s);
+/* Remove the retired parts whose time is up at now. */
+void vt_lh_sweep(struct hls *h, double now);
 
 /* livestatus.c. A new rendition's health is unknown; the start, segment
  * and end lines add to it. */

@@ -214,6 +214,54 @@ vt_lh_free_parts(struct seg *s, const struct hls *h, const struct rend *r)
 	s->nparts = 0;
 }
 
+/* Parts leave the playlist served (a new publish, the end, parts that did
+ * not make up their segment): a viewer that has just read it may still
+ * fetch them. Like a segment (RFC 8216, 6.2.2), each stays for its own
+ * duration plus that of the playlist that listed it. */
+void
+vt_lh_retire(struct hls *h, const struct rend *r, struct seg *s)
+{
+	double listed = r->next.duration + r->part_target;
+	size_t k;
+
+	if (!s->nparts)
+		return;
+	for (k = vt_lh_window_start(h, r); k < r->n; k++)
+		listed += r->segs[k].duration;
+	h->gone = vt_realloc(h->gone, (h->ngone + s->nparts) * sizeof(*h->gone));
+	for (k = 0; k < s->nparts; k++)
+		h->gone[h->ngone++] = (struct gone){ vt_strdup(r->name), s->parts[k].uri,
+		    vt_wallclock() + listed };
+	free(s->parts);
+	s->parts = NULL;
+	s->nparts = 0;
+}
+
+void
+vt_lh_sweep(struct hls *h, double now)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < h->ngone; i++) {
+		struct gone *g = &h->gone[i];
+		char *dir, *path;
+
+		if (now < g->until) {
+			h->gone[n++] = *g;
+			continue;
+		}
+		dir = vt_path_join(h->o->dir, g->rendition);
+		path = vt_path_join(dir, g->uri);
+		if (unlink(path) < 0 && errno != ENOENT)
+			vt_warn("cannot remove '%s': %s", path, strerror(errno));
+		free(path);
+		free(dir);
+		free(g->rendition);
+		free(g->uri);
+	}
+	h->ngone = n;
+}
+
 void
 vt_lh_cleanup(struct hls *h, struct rend *r, double now)
 {

@@ -126,6 +126,8 @@ vt_stream_json(const AVStream *st)
 	if (prof)
 		json_object_set_new(s, "profile", json_string(prof));
 	json_object_set_new(s, "time_base", vt_json_rational_new(st->time_base.num, st->time_base.den));
+	json_object_set_new(s, "start_pts", st->start_time == AV_NOPTS_VALUE ? json_null() :
+	    json_integer(st->start_time));
 	json_object_set_new(s, "start_time", vt_json_time(st->start_time, st->time_base));
 	json_object_set_new(s, "duration", vt_json_time(st->duration, st->time_base));
 	if (par->bit_rate > 0)
@@ -143,10 +145,12 @@ vt_stream_json(const AVStream *st)
 		json_object_set_new(s, "pix_fmt", pix ? json_string(pix) : json_null());
 		if (par->bits_per_raw_sample > 0)
 			json_object_set_new(s, "bits_per_raw_sample", json_integer(par->bits_per_raw_sample));
-		json_object_set_new(s, "sample_aspect_ratio", sar.num ? qnum(sar) : json_real(1));
+		if (sar.num <= 0 || sar.den <= 0)
+			sar = (AVRational){ 1, 1 };
+		json_object_set_new(s, "sample_aspect_ratio", vt_json_rational_new(sar.num, sar.den));
 		json_object_set_new(s, "r_frame_rate", qnum(st->r_frame_rate));
 		json_object_set_new(s, "avg_frame_rate", qnum(st->avg_frame_rate));
-		json_object_set_new(s, "frame_rate_q", vt_json_rational_new(fr.num, fr.den));
+		json_object_set_new(s, "frame_rate", vt_json_rational_new(fr.num, fr.den));
 		json_object_set_new(s, "rotation", json_integer(vt_rotation(st)));
 		vt_display_size(st, &w, &h);
 		json_object_set_new(s, "display_width", json_integer(w));
@@ -165,38 +169,67 @@ vt_stream_json(const AVStream *st)
 	return s;
 }
 
+/* Per-stream counts and keyframe lists, grown with fmt->nb_streams: a
+ * demuxer such as MPEG-TS adds streams it meets after the probe. */
+struct scan {
+	json_t **kf;
+	int64_t *count;
+	unsigned n;
+};
+
+static void
+scan_grow(struct scan *sc, const AVFormatContext *fmt)
+{
+	unsigned i;
+
+	if (fmt->nb_streams <= sc->n)
+		return;
+	sc->kf = vt_realloc(sc->kf, fmt->nb_streams * sizeof(*sc->kf));
+	sc->count = vt_realloc(sc->count, fmt->nb_streams * sizeof(*sc->count));
+	for (i = sc->n; i < fmt->nb_streams; i++) {
+		sc->kf[i] = fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO ?
+		    json_array() : NULL;
+		sc->count[i] = 0;
+	}
+	sc->n = fmt->nb_streams;
+}
+
+/* Reads every packet. Streams found on the way are added to streams. */
 static void
 scan_keyframes(AVFormatContext *fmt, json_t *streams)
 {
-	json_t **kf = vt_calloc(fmt->nb_streams, sizeof(*kf));
-	int64_t *count = vt_calloc(fmt->nb_streams, sizeof(*count));
+	struct scan sc = { 0 };
 	AVPacket *pkt = av_packet_alloc();
 	unsigned i;
 	int err;
 
-	for (i = 0; i < fmt->nb_streams; i++)
-		if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO)
-			kf[i] = json_array();
+	scan_grow(&sc, fmt);
 	while ((err = av_read_frame(fmt, pkt)) >= 0) {
+		scan_grow(&sc, fmt);
 		i = pkt->stream_index;
-		count[i]++;
-		if (kf[i] && (pkt->flags & AV_PKT_FLAG_KEY) && !(pkt->flags & AV_PKT_FLAG_DISCARD))
-			json_array_append_new(kf[i], vt_json_time(pkt->pts != AV_NOPTS_VALUE ?
-			    pkt->pts : pkt->dts, fmt->streams[i]->time_base));
+		if (i < sc.n) {
+			sc.count[i]++;
+			if (sc.kf[i] && (pkt->flags & AV_PKT_FLAG_KEY) &&
+			    !(pkt->flags & AV_PKT_FLAG_DISCARD))
+				json_array_append_new(sc.kf[i], vt_json_time(pkt->pts != AV_NOPTS_VALUE ?
+				    pkt->pts : pkt->dts, fmt->streams[i]->time_base));
+		}
 		av_packet_unref(pkt);
 	}
 	if (err != AVERROR_EOF)
 		vt_die(VT_EX_DATAERR, "cannot read '%s': %s", fmt->url, vt_averr(err));
-	for (i = 0; i < fmt->nb_streams; i++) {
+	for (i = json_array_size(streams); i < sc.n; i++)
+		json_array_append_new(streams, vt_stream_json(fmt->streams[i]));
+	for (i = 0; i < sc.n; i++) {
 		json_t *s = json_array_get(streams, i);
 
-		json_object_set_new(s, "nb_read_packets", json_integer(count[i]));
-		if (kf[i])
-			json_object_set_new(s, "keyframes", kf[i]);
+		json_object_set_new(s, "nb_read_packets", json_integer(sc.count[i]));
+		if (sc.kf[i])
+			json_object_set_new(s, "keyframes", sc.kf[i]);
 	}
 	av_packet_free(&pkt);
-	free(kf);
-	free(count);
+	free(sc.kf);
+	free(sc.count);
 }
 
 json_t *
@@ -214,10 +247,10 @@ vt_probe(AVFormatContext *fmt, int keyframes)
 		json_object_set_new(f, "size", json_integer(size));
 	if (fmt->bit_rate > 0)
 		json_object_set_new(f, "bit_rate", json_integer(fmt->bit_rate));
-	json_object_set_new(f, "nb_streams", json_integer(fmt->nb_streams));
 	for (i = 0; i < fmt->nb_streams; i++)
 		json_array_append_new(streams, vt_stream_json(fmt->streams[i]));
 	if (keyframes)
 		scan_keyframes(fmt, streams);
+	json_object_set_new(f, "nb_streams", json_integer(json_array_size(streams)));
 	return json_pack("{s:o,s:o}", "format", f, "streams", streams);
 }

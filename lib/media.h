@@ -24,7 +24,11 @@ void vt_display_size(const AVStream *st, int *w, int *h);
  * 25/1. */
 AVRational vt_frame_rate(const AVStream *st);
 
-/* Facts about one stream, with ffprobe's field names and real numbers. */
+/* Facts about one stream, with ffprobe's field names and real numbers:
+ * the one description of a source stream, in vt-probe's streams and in
+ * vt-split's "video" and "audio". Exact values are rationals [num, den]
+ * (time_base, sample_aspect_ratio, frame_rate, the rate vt encodes at);
+ * r_frame_rate and avg_frame_rate are numbers, as a reader compares them. */
 json_t *vt_stream_json(const AVStream *st);
 
 /* The whole probe document: {"format": {...}, "streams": [...]}. With

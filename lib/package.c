@@ -184,7 +184,7 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 					r->channels = par->ch_layout.nb_channels;
 					r->sample_rate = par->sample_rate;
 				}
-				c.w = vt_seg_open(dir, fmt, par, NULL);
+				c.w = vt_seg_open(dir, fmt, par, NULL, grid->origin, pkt);
 				avcodec_parameters_free(&par);
 			}
 			cut_packet(&c, pkt);
@@ -260,25 +260,34 @@ write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 	vt_info("%s: %zu segments, %lld frames", r->name, r->nsegs, (long long)r->frames);
 }
 
-/* Peak and average bit rate over aligned segments, audio included. */
+/* The highest bit rate of any one segment of r. */
+static double
+peak_rate(const struct rendition *r)
+{
+	double p = 0;
+	size_t i;
+
+	for (i = 0; i < r->nsegs; i++)
+		if (r->segs[i].duration > 0 && r->segs[i].bytes * 8.0 / r->segs[i].duration > p)
+			p = r->segs[i].bytes * 8.0 / r->segs[i].duration;
+	return p;
+}
+
+/* Peak and average bit rate of video v with audio a (NULL: none). The
+ * peak is the sum of each rendition's own peak, as RFC 8216 asks: a player
+ * may fetch the audio segment with the peak next to any video segment. */
 static void
 bandwidth(const struct rendition *v, const struct rendition *a, int64_t *peak, int64_t *avg)
 {
-	double p = 0, bits, dur = 0, total = 0;
+	double p = peak_rate(v), total = v->bytes * 8.0, dur = 0;
 	size_t i;
 
-	for (i = 0; i < v->nsegs; i++) {
-		bits = v->segs[i].bytes * 8.0;
-		if (a && i < a->nsegs && a != v)
-			bits += a->segs[i].bytes * 8.0;
-		if (v->segs[i].duration > 0 && bits / v->segs[i].duration > p)
-			p = bits / v->segs[i].duration;
-		total += bits;
+	for (i = 0; i < v->nsegs; i++)
 		dur += v->segs[i].duration;
+	if (a && a != v) {
+		p += peak_rate(a);
+		total += a->bytes * 8.0;
 	}
-	if (a && a != v)
-		for (; i < a->nsegs; i++)
-			total += a->segs[i].bytes * 8.0;
 	*peak = (int64_t)ceil(p);
 	*avg = dur > 0 ? (int64_t)ceil(total / dur) : 0;
 }
@@ -401,6 +410,9 @@ rungs_of(const json_t **chunks, size_t n, struct rendition **out)
 		rs[i].name = vt_json_need_str(r, "name");
 		if (!vt_safe_name(rs[i].name) || !strcmp(rs[i].name, "audio"))
 			vt_die(VT_EX_DATAERR, "bad rung name '%s'", rs[i].name);
+		for (k = 0; k < i; k++)
+			if (!strcmp(rs[k].name, rs[i].name))
+				vt_die(VT_EX_DATAERR, "chunk 0: rung '%s' given twice", rs[i].name);
 		rs[i].width = (int)vt_json_need_int(r, "width");
 		rs[i].height = (int)vt_json_need_int(r, "height");
 		rs[i].is_video = 1;

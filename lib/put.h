@@ -1,5 +1,6 @@
-/* Publishing: a file or a folder to S3, to a local folder or to an HTTP
- * URL, and fetching one object back. */
+/* Publishing: a file or a folder to S3 (upload.c), to a local folder or to
+ * an HTTP URL (sink.c), its objects found by scan.c; and fetching one
+ * object back (fetch.c). */
 #ifndef VT_PUT_H
 #define VT_PUT_H
 
@@ -41,9 +42,5 @@ int vt_put(const char *src, const char *dest, const struct vt_put_opts *o);
  * after a broken connection or by a later run, then renamed to dest.
  * Returns an exit status. */
 int vt_get(const char *src, const char *dest, const struct vt_put_opts *o);
-
-/* Content-Type and Cache-Control for a name, by its extension. */
-const char *vt_content_type(const char *name);
-const char *vt_cache_control(const char *name);
 
 #endif

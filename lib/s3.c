@@ -1,4 +1,4 @@
-/* S3 addressing, signing settings and error answers. */
+/* S3 addressing, signing, listings and error answers. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +123,16 @@ vt_s3_escape(const char *s, int keep_slash)
 	return out;
 }
 
+static void
+sigv4(CURL *e, const void *arg)
+{
+	const struct vt_sigv4 *s = arg;
+
+	curl_easy_setopt(e, CURLOPT_AWS_SIGV4, s->provider);
+	curl_easy_setopt(e, CURLOPT_USERNAME, s->key);
+	curl_easy_setopt(e, CURLOPT_PASSWORD, s->secret);
+}
+
 struct vt_req *
 vt_s3_req(const struct vt_s3 *s, const char *method, const char *key, const char *query,
     const char *sha256hex)
@@ -139,12 +149,93 @@ vt_s3_req(const struct vt_s3 *s, const char *method, const char *key, const char
 		    s->bucket, host, path, query ? "?" : "", query ? query : "");
 	free(path);
 	r = vt_req_new(method, url);
-	r->sign = &s->sign;
+	r->auth = sigv4;
+	r->auth_arg = &s->sign;
+	r->temporary_answer = vt_s3_temporary;
 	r->path_as_is = 1;
 	vt_req_header(r, "x-amz-content-sha256: %s", sha256hex ? sha256hex : EMPTY_SHA256);
 	if (s->sign.token)
 		vt_req_header(r, "x-amz-security-token: %s", s->sign.token);
 	return r;
+}
+
+void
+vt_s3_list_open(struct vt_s3_list *l, const struct vt_s3 *s, struct vt_http *h,
+    const char *prefix, int uploads)
+{
+	memset(l, 0, sizeof(*l));
+	l->s3 = s;
+	l->http = h;
+	l->uploads = uploads;
+	l->prefix = vt_s3_escape(prefix, 0);
+}
+
+/* The query of the next page, canonical: its keys sorted. */
+static char *
+list_query(const struct vt_s3_list *l)
+{
+	char *a, *b, *q;
+
+	if (!l->next[0])
+		return l->uploads ? vt_asprintf("prefix=%s&uploads=", l->prefix) :
+		    vt_asprintf("list-type=2&prefix=%s", l->prefix);
+	a = vt_s3_escape(l->next[0], 0);
+	if (l->uploads) {
+		b = vt_s3_escape(l->next[1], 0);
+		q = vt_asprintf("key-marker=%s&prefix=%s&upload-id-marker=%s&uploads=", a, l->prefix, b);
+		free(b);
+	} else {
+		q = vt_asprintf("continuation-token=%s&list-type=2&prefix=%s", a, l->prefix);
+	}
+	free(a);
+	return q;
+}
+
+int
+vt_s3_list_next(struct vt_s3_list *l, const char **cs, const char **ce)
+{
+	struct vt_req *r = l->page;
+	char *q, *trunc;
+
+	while (!r || !vt_xml_elem(&l->pos, l->end, l->uploads ? "Upload" : "Contents", cs, ce)) {
+		if (r && (r->cc != CURLE_OK || r->status != 200))
+			return -1;
+		if (r && !l->next[0])
+			return 0;
+		vt_req_free(r);
+		q = list_query(l);
+		l->page = r = vt_s3_req(l->s3, "GET", "", q, NULL);
+		free(q);
+		free(l->next[0]);
+		free(l->next[1]);
+		l->next[0] = l->next[1] = NULL;
+		vt_http_one(l->http, r);
+		if (r->cc != CURLE_OK || r->status != 200)
+			return -1;
+		l->pos = r->resp.data ? r->resp.data : "";
+		l->end = l->pos + r->resp.len;
+		trunc = vt_xml_get(l->pos, l->end, "IsTruncated");
+		if (trunc && !strcmp(trunc, "true")) {
+			l->next[0] = vt_xml_get(l->pos, l->end, l->uploads ? "NextKeyMarker" :
+			    "NextContinuationToken");
+			if (l->uploads && !(l->next[1] = vt_xml_get(l->pos, l->end, "NextUploadIdMarker"))) {
+				free(l->next[0]);
+				l->next[0] = NULL;
+			}
+		}
+		free(trunc);
+	}
+	return 1;
+}
+
+void
+vt_s3_list_close(struct vt_s3_list *l)
+{
+	vt_req_free(l->page);
+	free(l->next[0]);
+	free(l->next[1]);
+	free(l->prefix);
+	memset(l, 0, sizeof(*l));
 }
 
 static char *
@@ -157,52 +248,50 @@ s3_field(const struct vt_req *r, const char *tag)
 	return vt_xml_get(p, p + r->resp.len, tag);
 }
 
+char *
+vt_s3_code(const struct vt_req *r)
+{
+	return s3_field(r, "Code");
+}
+
 const char *
-vt_req_why(const struct vt_req *r)
+vt_s3_why(const struct vt_req *r)
 {
 	static char buf[512];
 	char *code, *msg;
+	int known;
 
-	size_t n;
-
-	if (r->ioerr || r->cc != CURLE_OK) {
-		snprintf(buf, sizeof(buf), "%s", vt_req_error(r));
-	} else {
-		code = s3_field(r, "Code");
-		msg = s3_field(r, "Message");
-		if (code && msg && *msg)
-			snprintf(buf, sizeof(buf), "%s: %s", code, msg);
-		else if (code)
-			snprintf(buf, sizeof(buf), "%s (%s)", vt_req_error(r), code);
-		else
-			snprintf(buf, sizeof(buf), "%s", vt_req_error(r));
-		free(code);
-		free(msg);
-	}
-	n = strlen(buf);
-	if (r->temporary && r->attempts > 1)
-		snprintf(buf + n, sizeof(buf) - n, " (gave up after %d tries)", r->attempts);
-	return buf;
+	if (r->ioerr || r->cc != CURLE_OK)
+		return vt_req_why(r, NULL);
+	code = vt_s3_code(r);
+	msg = s3_field(r, "Message");
+	if (code && msg && *msg)
+		snprintf(buf, sizeof(buf), "%s: %s", code, msg);
+	else if (code)
+		snprintf(buf, sizeof(buf), "%s (%s)", vt_req_error(r), code);
+	known = code != NULL;
+	free(code);
+	free(msg);
+	return vt_req_why(r, known ? buf : NULL);
 }
 
 int
-vt_req_exit(const struct vt_req *r, int writing)
+vt_s3_exit(const struct vt_req *r, int writing)
 {
+	int ret = vt_req_exit(r);
 	char *code;
-	int ret;
 
-	if (r->temporary)
-		return VT_EX_TEMPFAIL;
-	if (r->ioerr)
-		return VT_EX_IOERR;
-	if (r->cc != CURLE_OK)
-		return VT_EX_UNAVAILABLE;
-	if (r->status == 401 || r->status == 403)
-		return VT_EX_NOPERM;
-	if (r->status != 404 && r->status != 410)
-		return VT_EX_UNAVAILABLE;
-	code = s3_field(r, "Code");
-	ret = writing && code && !strcmp(code, "NoSuchBucket") ? VT_EX_CANTCREAT : VT_EX_NOINPUT;
+	if (ret != VT_EX_NOINPUT || !writing)
+		return ret;
+	code = vt_s3_code(r);
+	if (code && !strcmp(code, "NoSuchBucket"))
+		ret = VT_EX_CANTCREAT;
 	free(code);
 	return ret;
+}
+
+int
+vt_s3_temporary(const struct vt_req *r)
+{
+	return r->status == 400 && r->resp.data && strstr(r->resp.data, "<Code>RequestTimeout</Code>");
 }

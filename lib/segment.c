@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libavutil/intreadwrite.h>
 #include <libavutil/opt.h>
 
 #include "vt.h"
@@ -14,12 +15,18 @@ struct vt_segwriter {
 	char *dir;
 	enum vt_segfmt fmt;
 	AVCodecParameters *par;
-	AVFormatContext *oc;	/* TS: per segment; fMP4: one for the stream */
+	AVFormatContext *oc;	/* one muxer for the stream, so TS continuity
+				 * counters run on across segments */
 	char *path, *tmp;
 	int fd;
 	int64_t bytes;
 	int fragments;		/* fMP4 fragments flushed */
 	int pending;		/* packets written since the last flush */
+	int started;		/* TS: the header is written */
+	AVPacket *pes;		/* TS: AAC frames packed into one PES */
+	int64_t shift;		/* fMP4: added to every timestamp, VT_TB */
+	uint8_t *ibuf;		/* fMP4: the init segment, until it is patched */
+	size_t ilen;
 	/* the open partial segment (fMP4), written beside the segment */
 	char *ppath, *ptmp;
 	int pfd;
@@ -32,16 +39,22 @@ vt_seg_ext(enum vt_segfmt fmt)
 	return fmt == VT_SEG_TS ? "ts" : "m4s";
 }
 
-/* fMP4: the muxer writes through this callback into whichever segment
- * file is open, and into the open partial segment too; between segments
- * nothing may be written. */
+/* The muxer writes through this callback into whichever segment file is
+ * open, and into the open partial segment too; the fMP4 header goes to
+ * memory first. Between segments nothing may be written. */
 static int
-fmp4_write(void *opaque, uint8_t *buf, int len)
+seg_write_cb(void *opaque, uint8_t *buf, int len)
 {
 	struct vt_segwriter *w = opaque;
 
+	if (w->fd < 0 && w->ibuf) {
+		w->ibuf = vt_realloc(w->ibuf, w->ilen + len);
+		memcpy(w->ibuf + w->ilen, buf, len);
+		w->ilen += len;
+		return len;
+	}
 	if (w->fd < 0)
-		vt_die(VT_EX_SOFTWARE, "fMP4 data outside a segment in '%s'", w->dir);
+		vt_die(VT_EX_SOFTWARE, "media data outside a segment in '%s'", w->dir);
 	vt_write_all(w->fd, buf, len, w->path);
 	w->bytes += len;
 	if (w->pfd >= 0) {
@@ -90,14 +103,115 @@ new_muxer(struct vt_segwriter *w, const char *format)
 	return oc;
 }
 
+/* The offset of the box of this type in b[off, end), or end if none. */
+static size_t
+box_find(const uint8_t *b, size_t off, size_t end, const char *type)
+{
+	while (off + 8 <= end) {
+		size_t size = AV_RB32(b + off);
+
+		if (size < 8 || size > end - off)
+			break;
+		if (!memcmp(b + off + 4, type, 4))
+			return off;
+		off += size;
+	}
+	return end;
+}
+
+/* Put an edit list (edts) into the init segment's track, after tkhd: one
+ * edit that starts the presentation at media_time (track time base), led
+ * by an empty edit of no duration if lead is set. */
+static void
+add_edit_list(struct vt_segwriter *w, int64_t media_time, int lead)
+{
+	uint8_t box[8 + 8 + 8 + 2 * 12], *p = box, *b = w->ibuf;
+	size_t moov, trak, tkhd, n = 8 + 8 + 8 + (lead ? 2 : 1) * 12;
+	int i;
+
+	moov = box_find(b, 0, w->ilen, "moov");
+	if (moov == w->ilen || (trak = box_find(b, moov + 8, moov + AV_RB32(b + moov),
+	    "trak")) == moov + AV_RB32(b + moov))
+		vt_die(VT_EX_SOFTWARE, "no track in the fMP4 header for '%s'", w->dir);
+	tkhd = box_find(b, trak + 8, trak + AV_RB32(b + trak), "tkhd");
+	if (tkhd == trak + AV_RB32(b + trak))
+		vt_die(VT_EX_SOFTWARE, "no tkhd in the fMP4 header for '%s'", w->dir);
+	AV_WB32(p, n);
+	memcpy(p + 4, "edts", 4);
+	AV_WB32(p + 8, n - 8);
+	memcpy(p + 12, "elst", 4);
+	AV_WB32(p + 16, 0);	/* version 0, no flags */
+	AV_WB32(p + 20, lead ? 2 : 1);
+	p += 24;
+	for (i = lead ? 0 : 1; i < 2; i++, p += 12) {
+		AV_WB32(p, 0);	/* duration: the whole track (fragmented) */
+		AV_WB32(p + 4, i ? (uint32_t)media_time : UINT32_MAX);
+		AV_WB32(p + 8, 0x10000);	/* rate 1.0 */
+	}
+	tkhd += AV_RB32(b + tkhd);
+	w->ibuf = b = vt_realloc(b, w->ilen + n);
+	memmove(b + tkhd + n, b + tkhd, w->ilen - tkhd);
+	memcpy(b + tkhd, box, n);
+	w->ilen += n;
+	AV_WB32(b + moov, AV_RB32(b + moov) + n);
+	AV_WB32(b + trak, AV_RB32(b + trak) + n);
+}
+
+/* The fMP4 timeline starts at origin: a stream whose first frame is at
+ * origin is presented from 0.
+ * - video: trun version 1; the muxer takes the first sample's composition
+ *   offset off every sample's (negative_cts_offsets) and adds it to the
+ *   decode times, so the first frame is shown at its decode time, tfdt 0,
+ *   as CMAF wants and as MSE players (hls.js, Shaka) read it. libavformat
+ *   and GStreamer move such a track later by its largest negative offset;
+ *   an edit list takes that back out for libavformat (GStreamer 1.22
+ *   ignores edit lists in HLS), led by an empty edit so that Chromium,
+ *   which then ignores the list, does not move the track too.
+ * - audio: decode times start at 0 with the encoder's priming, which an
+ *   edit list skips. */
+static void
+fmp4_header(struct vt_segwriter *w, int64_t origin, const AVPacket *first, const char *init)
+{
+	AVDictionary *opt = NULL;
+	int64_t lead = 0, skip = 0;
+	int err;
+
+	if (w->par->codec_type == AVMEDIA_TYPE_VIDEO && first->dts != AV_NOPTS_VALUE &&
+	    first->pts > first->dts)
+		lead = first->pts - first->dts;
+	if (first->pts < origin)
+		skip = origin - first->pts;
+	w->shift = skip - origin;
+	/* Fragments cut on request; tfdt keeps each fragment's own decode
+	 * time (frag_discont), so renditions stay in sync. */
+	av_dict_set(&opt, "movflags", "+frag_custom+empty_moov+default_base_moof+frag_discont"
+	    "+skip_trailer+negative_cts_offsets", 0);
+	av_dict_set(&opt, "use_editlist", "0", 0);
+	/* Our timestamps are positive already; without this the muxer would
+	 * shift each rendition to start at zero, each by its own amount. */
+	w->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
+	w->ibuf = vt_malloc(1);
+	if ((err = avformat_write_header(w->oc, &opt)) < 0)
+		vt_die(VT_EX_SOFTWARE, "cannot start fMP4 in '%s': %s", w->dir, vt_averr(err));
+	av_dict_free(&opt);
+	avio_flush(w->oc->pb);
+	if (lead)
+		add_edit_list(w, av_rescale_q(lead + skip, VT_TB, w->oc->streams[0]->time_base), 1);
+	else if (skip)
+		add_edit_list(w, av_rescale_q(skip, VT_TB, w->oc->streams[0]->time_base), 0);
+	file_begin(w, init ? init : VT_SEG_INIT);
+	vt_write_all(w->fd, w->ibuf, w->ilen, w->path);
+	free(w->ibuf);
+	w->ibuf = NULL;
+	file_end(w);
+}
+
 struct vt_segwriter *
 vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
-    const char *init)
+    const char *init, int64_t origin, const AVPacket *first)
 {
 	struct vt_segwriter *w = vt_calloc(1, sizeof(*w));
-	AVDictionary *opt = NULL;
 	unsigned char *buf;
-	int err;
 
 	w->dir = vt_strdup(dir);
 	w->fmt = fmt;
@@ -106,31 +220,32 @@ vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
 	w->par = avcodec_parameters_alloc();
 	avcodec_parameters_copy(w->par, par);
 	vt_mkdirs(dir);
-	if (fmt == VT_SEG_TS)
-		return w;
-
-	w->oc = new_muxer(w, "mp4");
+	w->oc = new_muxer(w, fmt == VT_SEG_TS ? "mpegts" : "mp4");
 	buf = av_malloc(65536);
-	w->oc->pb = avio_alloc_context(buf, 65536, 1, w, NULL, fmp4_write, NULL);
-	if (!w->oc->pb)
+	w->oc->pb = avio_alloc_context(buf, 65536, 1, w, NULL, seg_write_cb, NULL);
+	if (!buf || !w->oc->pb)
 		vt_die(VT_EX_SOFTWARE, "out of memory");
-	/* Fragments cut on request; tfdt keeps the absolute decode time
-	 * (frag_discont), so audio and video renditions stay in sync. No
-	 * cmaf flag: its negative composition offsets make libavformat-based
-	 * players shift video by the B-frame delay. */
-	av_dict_set(&opt, "movflags",
-	    "+frag_custom+empty_moov+default_base_moof+frag_discont+skip_trailer", 0);
-	av_dict_set(&opt, "use_editlist", "0", 0);
-	/* Our timestamps are positive already; without this the muxer would
-	 * shift each rendition to start at zero, each by its own amount. */
-	w->oc->avoid_negative_ts = AVFMT_AVOID_NEG_TS_DISABLED;
-	file_begin(w, init ? init : VT_SEG_INIT);
-	if ((err = avformat_write_header(w->oc, &opt)) < 0)
-		vt_die(VT_EX_SOFTWARE, "cannot start fMP4 in '%s': %s", dir, vt_averr(err));
-	av_dict_free(&opt);
-	avio_flush(w->oc->pb);
-	file_end(w);
+	if (fmt == VT_SEG_FMP4)
+		fmp4_header(w, origin, first, init);
+	else if (par->codec_id == AV_CODEC_ID_AAC && !(w->pes = av_packet_alloc()))
+		vt_die(VT_EX_SOFTWARE, "out of memory");
 	return w;
+}
+
+/* TS: the muxer starts at the first segment. PAT and PMT lead every
+ * segment and repeat once a second within it. */
+static void
+ts_header(struct vt_segwriter *w)
+{
+	AVDictionary *opt = NULL;
+	int err;
+
+	av_dict_set(&opt, "mpegts_copyts", "1", 0);
+	av_dict_set(&opt, "pat_period", "1", 0);
+	av_dict_set(&opt, "sdt_period", "1", 0);
+	if ((err = avformat_write_header(w->oc, &opt)) < 0)
+		vt_die(VT_EX_CANTCREAT, "cannot write '%s': %s", w->path, vt_averr(err));
+	av_dict_free(&opt);
 }
 
 /* Each fragment's tfdt is its first packet's own decode time, not a sum
@@ -144,16 +259,61 @@ fragment_begin(struct vt_segwriter *w)
 		av_opt_set(w->oc->priv_data, "movflags", "+frag_discont", 0);
 }
 
-/* fMP4: write out the packets since the last flush as one fragment. */
 static void
-fragment_flush(struct vt_segwriter *w)
+mux(struct vt_segwriter *w, AVPacket *pkt)
 {
 	int err;
 
+	if ((err = av_write_frame(w->oc, pkt)) < 0)
+		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
+}
+
+static void
+pes_flush(struct vt_segwriter *w)
+{
+	if (w->pes && w->pes->size) {
+		mux(w, w->pes);
+		av_packet_unref(w->pes);
+	}
+}
+
+/* TS: AAC frames (with their ADTS headers) go into one PES until it would
+ * pass PES_BYTES, as broadcast muxers do: a PES of its own for each frame
+ * costs about 70% on top of 128 kb/s audio in headers and stuffing. The
+ * PES's time stamp is the first frame's; the others follow at the ADTS
+ * frame rate. */
+#define PES_BYTES 2930
+
+static void
+pes_add(struct vt_segwriter *w, AVPacket *pkt)
+{
+	int err, n = w->pes->size;
+
+	if (n && n + pkt->size > PES_BYTES) {
+		pes_flush(w);
+		n = 0;
+	}
+	if (!n) {
+		if ((err = av_packet_ref(w->pes, pkt)) < 0 || (err = av_packet_make_writable(w->pes)) < 0)
+			vt_die(VT_EX_SOFTWARE, "cannot pack audio: %s", vt_averr(err));
+		return;
+	}
+	if ((err = av_grow_packet(w->pes, pkt->size)) < 0)
+		vt_die(VT_EX_SOFTWARE, "cannot pack audio: %s", vt_averr(err));
+	memcpy(w->pes->data + n, pkt->data, pkt->size);
+	if (pkt->duration > 0)
+		w->pes->duration += pkt->duration;
+}
+
+/* Write out the packets since the last flush: an fMP4 fragment, or the
+ * TS muxer's buffers, so that nothing of this segment goes to the next. */
+static void
+fragment_flush(struct vt_segwriter *w)
+{
 	if (!w->pending)
 		return;
-	if ((err = av_write_frame(w->oc, NULL)) < 0)
-		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
+	pes_flush(w);
+	mux(w, NULL);
 	avio_flush(w->oc->pb);
 	w->pending = 0;
 	w->fragments++;
@@ -162,29 +322,27 @@ fragment_flush(struct vt_segwriter *w)
 void
 vt_seg_begin(struct vt_segwriter *w, const char *name)
 {
-	int err;
-
 	file_begin(w, name);
 	if (w->fmt == VT_SEG_FMP4) {
 		fragment_begin(w);
-		return;
+	} else if (!w->started) {
+		ts_header(w);
+		w->started = 1;
+	} else {
+		/* PAT and PMT before the segment's first packet. */
+		av_opt_set(w->oc->priv_data, "mpegts_flags", "+resend_headers", 0);
 	}
-	close(w->fd);	/* libavformat writes the file by name */
-	w->fd = -1;
-	w->oc = new_muxer(w, "mpegts");
-	if ((err = avio_open(&w->oc->pb, w->tmp, AVIO_FLAG_WRITE)) < 0)
-		vt_die(VT_EX_CANTCREAT, "cannot create '%s': %s", w->path, vt_averr(err));
-	av_opt_set_int(w->oc->priv_data, "mpegts_copyts", 1, 0);
-	if ((err = avformat_write_header(w->oc, NULL)) < 0)
-		vt_die(VT_EX_CANTCREAT, "cannot write '%s': %s", w->path, vt_averr(err));
 }
 
 void
 vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 {
-	int err;
-
 	pkt->stream_index = 0;
+	if (w->fmt == VT_SEG_FMP4) {
+		pkt->pts += w->shift;
+		if (pkt->dts != AV_NOPTS_VALUE)
+			pkt->dts += w->shift;
+	}
 	/* The muxer may have chosen its own time base (MP4 audio: 1/rate). */
 	av_packet_rescale_ts(pkt, VT_TB, w->oc->streams[0]->time_base);
 	/* MP4 carries raw AAC frames: drop the ADTS header (7 bytes, or 9
@@ -196,8 +354,10 @@ vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 		pkt->data += n;
 		pkt->size -= n;
 	}
-	if ((err = av_write_frame(w->oc, pkt)) < 0)
-		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
+	if (w->pes && pkt->size > 2 && (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
+		pes_add(w, pkt);
+	else
+		mux(w, pkt);
 	w->pending++;
 }
 
@@ -235,20 +395,9 @@ vt_seg_part_end(struct vt_segwriter *w)
 int64_t
 vt_seg_end(struct vt_segwriter *w)
 {
-	int err;
-
-	if (w->fmt == VT_SEG_FMP4) {
-		vt_seg_part_end(w);
-		fragment_flush(w);
-		return file_end(w);
-	}
-	if ((err = av_write_trailer(w->oc)) < 0)
-		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
-	w->bytes = avio_size(w->oc->pb);
-	if ((err = avio_closep(&w->oc->pb)) < 0)
-		vt_die(VT_EX_IOERR, "cannot write '%s': %s", w->path, vt_averr(err));
-	avformat_free_context(w->oc);
-	w->oc = NULL;
+	vt_seg_part_end(w);
+	/* TS: the audio PES being packed ends with the segment. */
+	fragment_flush(w);
 	return file_end(w);
 }
 
@@ -257,12 +406,14 @@ vt_seg_close(struct vt_segwriter *w)
 {
 	if (!w)
 		return;
-	if (w->fmt == VT_SEG_FMP4 && w->oc) {
+	if (w->oc) {
 		av_freep(&w->oc->pb->buffer);
 		avio_context_free(&w->oc->pb);
 		avformat_free_context(w->oc);
 	}
+	av_packet_free(&w->pes);
 	avcodec_parameters_free(&w->par);
+	free(w->ibuf);
 	free(w->dir);
 	free(w);
 }

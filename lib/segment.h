@@ -15,14 +15,20 @@ enum vt_segfmt { VT_SEG_TS, VT_SEG_FMP4 };
 struct vt_segwriter;
 
 /* Start writing segments of one stream into dir. par describes the
- * stream; timestamps given to vt_seg_write are in VT_TB (1/90000). For
- * fMP4 the init segment is written at once, as dir/init (NULL: the
- * default name). */
+ * stream; timestamps given to vt_seg_write are in VT_TB (1/90000), first
+ * is the stream's first packet. MPEG-TS keeps the timestamps; fMP4 starts
+ * its timeline at origin: a stream whose first frame is at origin is
+ * presented from 0, its B-frame delay and AAC priming taken care of in
+ * the init segment, written at once as dir/init (NULL: the default
+ * name). One muxer serves every segment, so a TS rendition reads as one
+ * continuous stream. */
 struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
-    const AVCodecParameters *par, const char *init);
+    const AVCodecParameters *par, const char *init, int64_t origin,
+    const AVPacket *first);
 /* Begin segment file name (a bare file name inside dir); the previous one,
  * if any, must have been ended. */
 void vt_seg_begin(struct vt_segwriter *w, const char *name);
+/* Write one packet; its timestamps are changed to the muxer's. */
 void vt_seg_write(struct vt_segwriter *w, AVPacket *pkt);
 /* fMP4: begin a partial segment (LL-HLS), file name inside dir: the
  * fragments written until vt_seg_part_end go to it as well as to the

@@ -219,7 +219,7 @@ static void
 cut(struct splitter *s, double chunk_sec, double seg)
 {
 	AVPacket *pkt = av_packet_alloc();
-	int64_t npkts = 0, pts;
+	int64_t npkts = 0, pts, last_dts = AV_NOPTS_VALUE;
 	int err, i;
 
 	s->tb = s->st->time_base;
@@ -241,6 +241,13 @@ cut(struct splitter *s, double chunk_sec, double seg)
 			vt_die(VT_EX_DATAERR, "'%s': video packet without timestamp", s->in->url);
 		if (npkts++ == 0 && !(pkt->flags & AV_PKT_FLAG_KEY))
 			vt_die(VT_EX_DATAERR, "'%s': video does not start with a keyframe", s->in->url);
+		/* The chunks' muxer would refuse these, and blame the output. */
+		if (pkt->dts != AV_NOPTS_VALUE && ((last_dts != AV_NOPTS_VALUE &&
+		    pkt->dts <= last_dts) || (pkt->pts != AV_NOPTS_VALUE && pkt->pts < pkt->dts)))
+			vt_die(VT_EX_DATAERR, "'%s' is corrupt: video timestamps go backwards at "
+			    "%.3f s", s->in->url, pkt->dts * av_q2d(s->tb));
+		if (pkt->dts != AV_NOPTS_VALUE)
+			last_dts = pkt->dts;
 		split_packet(s, pkt, pts);
 		av_packet_unref(pkt);
 	}
@@ -258,54 +265,6 @@ cut(struct splitter *s, double chunk_sec, double seg)
 	free(s->gop);
 	free(s->open);
 	av_packet_free(&pkt);
-}
-
-json_t *
-vt_video_info(AVFormatContext *fmt, int idx)
-{
-	AVStream *st;
-	AVRational fr, sar;
-	const char *pix;
-	int dw, dh;
-
-	if (idx < 0)
-		return json_null();
-	st = fmt->streams[idx];
-	fr = vt_frame_rate(st);
-	sar = st->sample_aspect_ratio.num ? st->sample_aspect_ratio :
-	    st->codecpar->sample_aspect_ratio;
-	if (sar.num <= 0 || sar.den <= 0)
-		sar = (AVRational){ 1, 1 };
-	pix = av_get_pix_fmt_name(st->codecpar->format);
-	vt_display_size(st, &dw, &dh);
-	return json_pack("{s:i,s:s,s:i,s:i,s:o,s:i,s:o,s:o,s:I,s:o,s:s?,s:i,s:i}",
-	    "index", idx, "codec_name", avcodec_get_name(st->codecpar->codec_id),
-	    "width", st->codecpar->width, "height", st->codecpar->height,
-	    "sample_aspect_ratio", vt_json_rational_new(sar.num, sar.den),
-	    "rotation", vt_rotation(st),
-	    "frame_rate", vt_json_rational_new(fr.num, fr.den),
-	    "time_base", vt_json_rational_new(st->time_base.num, st->time_base.den),
-	    "start_pts", (json_int_t)(st->start_time != AV_NOPTS_VALUE ? st->start_time : 0),
-	    "start_time", vt_json_time(st->start_time != AV_NOPTS_VALUE ? st->start_time : 0,
-	    st->time_base), "pix_fmt", pix,
-	    "display_width", dw, "display_height", dh);
-}
-
-json_t *
-vt_audio_info(AVFormatContext *fmt, int idx)
-{
-	AVStream *st;
-	char layout[128] = "";
-
-	if (idx < 0)
-		return json_null();
-	st = fmt->streams[idx];
-	av_channel_layout_describe(&st->codecpar->ch_layout, layout, sizeof(layout));
-	return json_pack("{s:i,s:s,s:i,s:i,s:s,s:o}",
-	    "index", idx, "codec_name", avcodec_get_name(st->codecpar->codec_id),
-	    "sample_rate", st->codecpar->sample_rate,
-	    "channels", st->codecpar->ch_layout.nb_channels, "channel_layout", layout,
-	    "start_time", vt_json_time(st->start_time, st->time_base));
 }
 
 json_t *
@@ -335,7 +294,8 @@ vt_split(const char *path, const char *dir, double chunk_sec, double seg)
 		abs = realpath(path, NULL);
 	m = json_pack("{s:s,s:o,s:f,s:o,s:o,s:o}", "source", abs ? abs : path,
 	    "duration", vt_json_time(s.in->duration, AV_TIME_BASE_Q), "seg", seg,
-	    "video", vt_video_info(s.in, v), "audio", vt_audio_info(s.in, a),
+	    "video", v < 0 ? json_null() : vt_stream_json(s.in->streams[v]),
+	    "audio", a < 0 ? json_null() : vt_stream_json(s.in->streams[a]),
 	    "chunks", s.chunks);
 	free(abs);
 	avformat_close_input(&s.in);

@@ -16,9 +16,4 @@
  * chunk manifest (see vt-split(1)). */
 json_t *vt_split(const char *path, const char *dir, double chunk_sec, double seg);
 
-/* The "video" and "audio" blocks of a chunk manifest, describing the main
- * streams of fmt; JSON null where there is none. */
-json_t *vt_video_info(AVFormatContext *fmt, int idx);
-json_t *vt_audio_info(AVFormatContext *fmt, int idx);
-
 #endif

@@ -13,12 +13,57 @@
 
 const char *vt_progname = "vt";
 
+/* Writes "prefix: msg" as one line, in one write: a control character in a
+ * quoted file name or manifest string is escaped, so that it can neither
+ * split the line nor hide the rest of it. */
+static void
+put_line(const char *prefix, const char *msg, size_t len)
+{
+	size_t n = strlen(vt_progname) + strlen(prefix) + 4 * len + 4;
+	char small[2048], *line = n <= sizeof(small) ? small : malloc(n), *q;
+	const unsigned char *p = (const unsigned char *)msg;
+
+	if (!line) {
+		fprintf(stderr, "%s: out of memory\n", vt_progname);
+		return;
+	}
+	q = line + sprintf(line, "%s: %s", vt_progname, prefix);
+	for (; len > 0; p++, len--) {
+		if (*p == '\n')
+			q += sprintf(q, "\\n");
+		else if (*p == '\r')
+			q += sprintf(q, "\\r");
+		else if (*p == '\t')
+			q += sprintf(q, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			q += sprintf(q, "\\x%02x", *p);
+		else
+			*q++ = (char)*p;
+	}
+	*q++ = '\n';
+	fwrite(line, 1, q - line, stderr);
+	if (line != small)
+		free(line);
+}
+
 static void
 vmsg(const char *fmt, va_list ap)
 {
-	fprintf(stderr, "%s: ", vt_progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char small[1024], *msg = small;
+	va_list again;
+	int n;
+
+	va_copy(again, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	if (n >= (int)sizeof(small) && (msg = malloc(n + 1)))
+		vsnprintf(msg, n + 1, fmt, again);
+	else
+		msg = small;
+	va_end(again);
+	if (n > 0)
+		put_line("", msg, strlen(msg));
+	if (msg != small)
+		free(msg);
 }
 
 void
@@ -64,28 +109,51 @@ avlog(void *avcl, int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int print = 1;
+	size_t n;
 
 	if (level > av_log_get_level())
 		return;
 	av_log_format_line(avcl, level, fmt, ap, line, sizeof(line), &print);
-	if (!*line || !strcmp(line, "\n"))
-		return;
-	fprintf(stderr, "%s: libav: %s%s", vt_progname, line,
-	    line[strlen(line) - 1] == '\n' ? "" : "\n");
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		n--;
+	if (n > 0)
+		put_line("libav: ", line, n);
+}
+
+/* libav's level names, as ffmpeg's -loglevel takes them. */
+static int
+loglevel(const char *s)
+{
+	static const struct {
+		const char *name;
+		int level;
+	} names[] = {
+		{ "quiet", AV_LOG_QUIET }, { "panic", AV_LOG_PANIC }, { "fatal", AV_LOG_FATAL },
+		{ "error", AV_LOG_ERROR }, { "warning", AV_LOG_WARNING }, { "info", AV_LOG_INFO },
+		{ "verbose", AV_LOG_VERBOSE }, { "debug", AV_LOG_DEBUG }, { "trace", AV_LOG_TRACE },
+	};
+	size_t i;
+
+	if (!s || !*s)
+		return AV_LOG_FATAL;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].level;
+	return vt_parse_int(s, AV_LOG_QUIET, AV_LOG_TRACE, "VT_LOGLEVEL");
 }
 
 void
 vt_init(char *argv[])
 {
-	const char *p, *lvl;
+	const char *p;
 
 	if (argv[0] && *argv[0]) {
 		p = strrchr(argv[0], '/');
 		vt_progname = p ? p + 1 : argv[0];
 		argv[0] = (char *)vt_progname;	/* getopt's messages use it */
 	}
-	lvl = getenv("VT_LOGLEVEL");
-	av_log_set_level(lvl ? atoi(lvl) : AV_LOG_FATAL);
+	av_log_set_level(loglevel(getenv("VT_LOGLEVEL")));
 	av_log_set_callback(avlog);
 }
 
@@ -251,11 +319,17 @@ vt_wallclock(void)
 void
 vt_iso8601(char *buf, size_t n, double t)
 {
-	time_t s = (time_t)t;
-	int ms = (int)((t - s) * 1000);
 	struct tm tm;
 	char d[24];
+	time_t s;
+	int ms;
 
+	/* t may come from a file: keep the cast defined and the year in %Y's
+	 * four digits */
+	if (!(t >= 0 && t < 253402300800.0))
+		t = 0;
+	s = (time_t)t;
+	ms = (int)((t - s) * 1000);
 	gmtime_r(&s, &tm);
 	strftime(d, sizeof(d), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, n, "%s.%03dZ", d, ms);

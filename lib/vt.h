@@ -30,15 +30,17 @@ extern const char *vt_progname;
 
 /* Names the program after argv[0] (basename, also for getopt), routes
  * libav logging through our prefix and sets the libav log level from
- * $VT_LOGLEVEL (default: fatal only, so that a failure is reported once,
- * by us). */
+ * $VT_LOGLEVEL, a level name (quiet ... trace) or number (default: fatal
+ * only, so that a failure is reported once, by us); dies VT_EX_USAGE on a
+ * bad one. */
 void vt_init(char *argv[]);
 
 /* Seconds on the monotonic clock, and Unix time as a real number. */
 double vt_now(void);
 double vt_wallclock(void);
-/* Unix time t as "2026-11-24T04:24:10.123Z" in buf; and back (-1 if s is
- * not such a time). */
+/* Unix time t as "2026-11-24T04:24:10.123Z" in buf (a t outside the
+ * years 1970..9999 as 1970-01-01T00:00:00.000Z); and back (-1 if s is not
+ * such a time). */
 void vt_iso8601(char *buf, size_t n, double t);
 double vt_parse_iso8601(const char *s);
 
@@ -105,6 +107,9 @@ long long vt_json_need_int(const json_t *o, const char *key);
  * error or signal never leaves a partial file under a final name. */
 char *vt_tmp_open(const char *path, int *fd);
 void vt_tmp_commit(char *tmp, const char *path);
+/* Remove the temp files not yet committed, as exit does; for a process
+ * that goes on after an error (the fuzz harness). */
+void vt_tmp_cleanup(void);
 /* Let the first SIGINT or SIGTERM set *flag to the signal's number
  * instead of ending the program, for tools that stop cleanly. */
 void vt_graceful(volatile sig_atomic_t *flag);

@@ -105,7 +105,10 @@ VT_URL := $(SRC)
 SRC := $(W)/source$(shell e=$$(basename -- $(call sq,$(SRC))); e=$${e%%[?\#]*}; \
          [[ $$e =~ \.[A-Za-z0-9]{1,8}$$ ]] && printf '%s' "$${BASH_REMATCH[0]}")
 endif
+# The source's path, as data, like the request's values: a name with a
+# newline or a quote in it is never recipe text.
 export VT_URL
+export VT_SRC := $(SRC)
 TOOLS := $(addprefix $(VT_BIN)/,vt-probe vt-split vt-encode vt-hls vt-scenes vt-thumb)
 OPTIONAL := $(VT_ROOT)/pipelines/optional
 
@@ -150,8 +153,8 @@ $(SRC): | $(W) $(VT_BIN)/vt-put
 endif
 
 $(W)/source: FORCE | $(W)
-	@[ -e $(call sq,$(SRC)) ] || exec $(VT_BIN)/vt-probe $(call sq,$(SRC))  # it says why
-	@t=$$(readlink -f -- $(call sq,$(SRC))); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
+	@[ -e "$$VT_SRC" ] || exec $(VT_BIN)/vt-probe -- "$$VT_SRC"  # it says why
+	@t=$$(readlink -f -- "$$VT_SRC"); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
 
 # sha256 FILE: the file's SHA-256, or nothing if it cannot be read.
 sha256 = { sha256sum < $(1); } 2>/dev/null | cut -c1-64
@@ -192,7 +195,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(VT_BIN)/vt-probe $(call sq,$(SRC)) > $@+
+	$(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json
@@ -206,7 +209,7 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks $(call sq,$(SRC)) > $@+
+	$(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.
@@ -264,7 +267,7 @@ $(W)/scenes.json: $(W)/scenes.params $(W)/plan.json $(CHUNKS:%=$(E)/c%.json) | $
 	c=$$1; shift; \
 	$(call steps,scenes.m3u8,"$$(jq -r '.rungs[-1].name // empty' $(W)/plan.json)") -s \
 	    $(CHUNKS:%=$(E)/c%.json) > $(W)/scenes.m3u8; \
-	if [ -s $(W)/scenes.m3u8 ]; then set -- "$$@" -- $(W)/scenes.m3u8; else set -- "$$@" -- $(call sq,$(SRC)); fi; \
+	if [ -s $(W)/scenes.m3u8 ]; then set -- "$$@" -- $(W)/scenes.m3u8; else set -- "$$@" -- "$$VT_SRC"; fi; \
 	$(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
 	[ -e $@ ] || rm -f $(CHAPTER_FILES)
 
@@ -285,7 +288,7 @@ $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)
 	@$(call step-args,$(W)/thumb.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
-	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- $(call sq,$(SRC)); fi
+	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
 
 # The master names the chapters when they were made.
 $(W)/hls.params: FORCE | $(W)/scenes.json
@@ -306,7 +309,7 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/pla
 # The thumbnail first, so that it runs beside the encodes.
 $(OUT)/job.json: $(W)/thumb.json $(W)/scenes.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
     $(W)/request.json $(OUT)/probe.json
-	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video "$${VT_URL-}"$(call sq,$(if $(VT_URL),,$(SRC))) --arg out $(call sq,$(OUT)) \
+	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video "$${VT_URL:-$$VT_SRC}" --arg out $(call sq,$(OUT)) \
 	    --arg chunk $(CHUNK) --arg format $(FORMAT) --arg job "$$VT_V_JOB" \
 	    --slurpfile params $(W)/params.json --slurpfile request $(W)/request.json \
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \

@@ -5,11 +5,12 @@
 // and can inject faults (see faults.js).
 //
 //   node s3d.js --dir DIR --log FILE --key KEY:SECRET[:TOKEN] --bucket NAME
-//               [--upstream URL] [--port N]
+//               [--upstream URL] [--port N] [--page N]
 //
 // Prints the port on stdout when it listens. s3rver lacks
 // ListMultipartUploads and AbortMultipartUpload; they are added here on its
-// own store, as S3 answers them.
+// own store, as S3 answers them. --page N makes s3rver's listings (objects
+// and uploads) N entries a page, so that clients must follow the pages.
 'use strict';
 
 const crypto = require('crypto');
@@ -114,13 +115,19 @@ async function startS3rver() {
     if (ctx.method === 'GET' && !key && 'uploads' in ctx.query) {
       const dir = uploads(bucket);
       const prefix = ctx.query.prefix || '';
-      const list = fs.existsSync(dir) ? fs.readdirSync(dir)
+      const km = ctx.query['key-marker'] || '', im = ctx.query['upload-id-marker'] || '';
+      const all = fs.existsSync(dir) ? fs.readdirSync(dir)
         .filter(id => fs.existsSync(path.join(dir, id, 'key')))
         .map(id => ({ id, key: fs.readFileSync(path.join(dir, id, 'key'), 'utf8') }))
-        .filter(u => u.key.startsWith(prefix)) : [];
+        .filter(u => u.key.startsWith(prefix) && (u.key > km || (u.key === km && u.id > im)))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1)) : [];
+      const list = all.slice(0, Number(args.page) || 1000);
+      const last = list[list.length - 1];
       ctx.type = 'application/xml';
       ctx.body = '<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult>' +
-        `<Bucket>${xml(bucket)}</Bucket><Prefix>${xml(prefix)}</Prefix><IsTruncated>false</IsTruncated>` +
+        `<Bucket>${xml(bucket)}</Bucket><Prefix>${xml(prefix)}</Prefix>` +
+        (list.length < all.length ? `<IsTruncated>true</IsTruncated><NextKeyMarker>${xml(last.key)}` +
+          `</NextKeyMarker><NextUploadIdMarker>${last.id}</NextUploadIdMarker>` : '<IsTruncated>false</IsTruncated>') +
         list.map(u => `<Upload><Key>${xml(u.key)}</Key><UploadId>${u.id}</UploadId></Upload>`).join('') +
         '</ListMultipartUploadsResult>';
       return undefined;
@@ -139,6 +146,24 @@ async function startS3rver() {
       return undefined;
     }
     return next();
+  });
+  // --page: ListObjectsV2 pages with our own continuation token (s3rver's
+  // needs DES, which OpenSSL 3 lacks), next to the router: the body is
+  // still an object there.
+  if (args.page) server.middleware.splice(server.middleware.length - 1, 0, async (ctx, next) => {
+    const token = ctx.query['continuation-token'];
+    if (ctx.method !== 'GET' || !/^\/[^/]+\/?$/.test(ctx.path) || ctx.query['list-type'] !== '2') return next();
+    const q = { ...ctx.query };
+    delete q['continuation-token'];
+    if (token) q['start-after'] = Buffer.from(token, 'base64').toString();
+    ctx.query = q;
+    await next();
+    const r = ctx.body && ctx.body.ListBucketResult, n = Number(args.page);
+    if (!r || r.Contents.length <= n) return;
+    r.Contents = r.Contents.slice(0, n);
+    r.IsTruncated = true;
+    r.NextContinuationToken = Buffer.from(r.Contents[n - 1].Key).toString('base64');
+    r.KeyCount = n;
   });
   const { port } = await server.run();
   return `http://127.0.0.1:${port}`;
@@ -164,7 +189,14 @@ async function main() {
   const upstream = args.upstream || await startS3rver();
   const front = http.createServer(async (req, res) => {
     const t = Date.now();
-    const body = await readBody(req);
+    let body;
+    try {
+      body = await readBody(req);
+    } catch {
+      // The client went away mid-body (ECONNRESET): nothing to answer.
+      faults.log(req, 0, null, t);
+      return;
+    }
     if (faults.control(req, res, body)) return;
     const fault = faults.take(req);
     const finish = status => faults.log(req, status, fault, t);

@@ -870,12 +870,13 @@ _serve() {
 	flunk "$script did not start: $(cat "$dir/stderr")"
 }
 
-# s3_start DIR: an S3 server storing into DIR, with the bucket "videos" and
-# every request logged to DIR/log (see tests/faults.js); MinIO behind it
-# when MinIO is installed, else s3rver. Exports the AWS_* settings for it,
-# and S3_LOG, S3_DIR.
+# s3_start DIR [ARGS...]: an S3 server storing into DIR, with the bucket
+# "videos" and every request logged to DIR/log (see tests/faults.js); MinIO
+# behind it when MinIO is installed, else s3rver. ARGS go to s3d.js.
+# Exports the AWS_* settings for it, and S3_LOG, S3_DIR.
 s3_start() {
 	local dir=$1 up=() p
+	shift
 	mkdir -p "$dir/data"
 	: >"$dir/log"
 	if command -v minio >/dev/null; then
@@ -886,7 +887,7 @@ s3_start() {
 		up=(--upstream "http://127.0.0.1:$p")
 	fi
 	_serve "$dir" s3d.js --dir "$dir/data" --log "$dir/log" --key "$S3_KEY:$S3_SECRET" \
-		--key "$S3_TMP_KEY:$S3_TMP_SECRET:$S3_TMP_TOKEN" --bucket videos "${up[@]}" || return
+		--key "$S3_TMP_KEY:$S3_TMP_SECRET:$S3_TMP_TOKEN" --bucket videos "${up[@]}" "$@" || return
 	S3_DIR=$dir S3_LOG=$dir/log
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(cat "$dir/port")
 	AWS_ACCESS_KEY_ID=$S3_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET AWS_REGION=us-east-1

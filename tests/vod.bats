@@ -460,3 +460,25 @@ red_logo() {
 		[ ! -e "$VT_ROOT/ran$n" ] && [ ! -e "ran$n" ] || flunk "variable $n's \$(shell) ran"
 	done
 }
+
+@test "vod: a VIDEO name with a newline, quotes and \$ is data, also under make -i" {
+	local v=$PWD/$'a b\ncd; touch pwned1 #\'$HOME "q`touch pwned2`\t$(shell touch pwned3).mp4'
+	cp "$(fixture short.mp4)" "$v"
+	# Under -i make runs on past a failed command: a recipe line split at
+	# the newline would run the rest (timeout: the old failure also looped).
+	run timeout 300 bash -c "$(declare -f vod_make)"'; vod_make "$@"' _ -i -j2 \
+		VIDEO="$v" OUT="$PWD/o" RES=144p PRESET=ultrafast
+	[ -z "$(compgen -G "$HOME/pwned*"; compgen -G "$PWD/pwned*"; compgen -G "$VT_ROOT/pwned*")" ] ||
+		{ flunk "part of VIDEO ran"; return; }
+	assert_success
+	assert_json o/job.json '.status == "ok"'
+	jq -e --arg v "$v" '.request.video == $v' o/job.json >/dev/null ||
+		flunk "job.json names $(jq .request.video o/job.json)"
+	assert_ladder_frames o "$v"
+	# a missing one: one vt- line, the newline escaped in it
+	run vod_make VIDEO="$PWD/"$'no\nsuch.mp4' OUT="$PWD/m" RES=144p
+	assert_failure
+	[ "$(grep -c '^vt-[a-z]*: ' <<<"$output")" -eq 1 ] || { flunk "expected one vt- line:"$'\n'"$output"; return; }
+	assert_match "^vt-probe: cannot open '$PWD/no\\\\nsuch.mp4'" "$(grep '^vt-' <<<"$output")"
+	assert_json m/job.json '.status == "failed" and .stage == "probe"'
+}

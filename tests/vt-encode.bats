@@ -136,6 +136,30 @@ rung_path() {
 	assert_failure 66
 }
 
+@test "vt-encode keeps the segment grid of vt-split's manifest, and refuses another" {
+	local t
+	vt-split -c 3 -s 1 -d chunks "$(fixture clip.mp4)" >split.json
+	assert_json split.json '.seg == 1'
+	run --separate-stderr vt-encode -r 90p -P ultrafast -c 0 -d enc <split.json
+	assert_success
+	assert_json "$output" '.grid.seg == 1'
+	# a keyframe every second, on the manifest's grid, not vt-encode's default
+	t=$(keyframe_times "$(jq -r '.rungs[0].path' <<<"$output")" | awk '{ printf "%.1f ", $1 }')
+	assert_equal "10.0 11.0 12.0 " "$t"
+	run --separate-stderr vt-encode -s 2 -r 90p -c 0 -d enc2 <split.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "-s asks for 2 s segments, but the manifest's chunks are cut on a 1 s grid" "$stderr"
+	echo '{"seg": 6}' >params.json
+	run --separate-stderr vt-encode -p params.json -r 90p -c 0 -d enc2 <split.json
+	assert_failure 65
+	assert_match "the params file asks for 6 s segments" "$stderr"
+	echo '{"seg": 1}' >params.json
+	run --separate-stderr vt-encode -p params.json -s 1 -r 90p -P ultrafast -c 0 -d enc2 <split.json
+	assert_success
+	[ ! -e enc2/90p/c00001.ts ] || flunk "chunk 1 encoded with -c 0"
+}
+
 @test "vt-encode prints one JSON line per chunk" {
 	local i
 	shared_ok
@@ -242,6 +266,23 @@ rung_path() {
 	assert_one_error vt-encode
 }
 
+@test "vt-encode refuses a manifest whose chunk indices contradict it, with 65" {
+	shared_ok || return
+	jq '.chunks[1].index = 7' "$S/chunks.json" >past.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <past.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "manifest: chunk 7 of $N" "$stderr"
+	jq '.chunks = [.chunks[0], .chunks[0], .chunks[0]]' "$S/chunks.json" >thrice.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <thrice.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "manifest: chunk 0 given twice" "$stderr"
+	run --separate-stderr vt-encode -c 0 -r 90p -P ultrafast -d enc <thrice.json
+	assert_failure 65
+	[ -z "$(find . -name '*.ts')" ] || flunk "output written: $(find . -name '*.ts')"
+}
+
 @test "vt-encode never upscales: a rung above the source is skipped, not encoded" {
 	run --separate-stderr vt-encode -c 0 -r 360p,90p -s 2 -P ultrafast -d enc <"$S/chunks.json"
 	assert_success
@@ -251,7 +292,7 @@ rung_path() {
 
 @test "vt-encode turns 10-bit input into 8-bit yuv420p" {
 	chunks_of ten.mkv
-	run --separate-stderr vt-encode -r 90p -s 2 -P ultrafast -d enc <ten.chunks.json
+	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <ten.chunks.json
 	assert_success
 	local f
 	f=$(jq -r '.rungs[0].path' <<<"$output")
@@ -262,7 +303,7 @@ rung_path() {
 
 @test "vt-encode makes square pixels with the source's display aspect" {
 	chunks_of sar.mp4
-	run --separate-stderr vt-encode -r 180p -s 2 -P ultrafast -d enc <sar.chunks.json
+	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <sar.chunks.json
 	assert_success
 	local f w h
 	f=$(jq -r '.rungs[0].path' <<<"$output")
@@ -275,7 +316,7 @@ rung_path() {
 
 @test "vt-encode applies rotation: a portrait source gives portrait output" {
 	chunks_of rot.mp4
-	run --separate-stderr vt-encode -r 180p -s 2 -P ultrafast -d enc <rot.chunks.json
+	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <rot.chunks.json
 	assert_success
 	local f
 	f=$(jq -r '.rungs[0].path' <<<"$output")

@@ -89,6 +89,15 @@ packaged() {
 	[ ! -e out/master.m3u8 ] || flunk "master written"
 }
 
+@test "vt-hls with two rungs of one name exits 65 and writes nothing" {
+	jq -c 'if .type == "video" then .rungs[1].name = .rungs[0].name else . end' "$S/enc.jsonl" >twice.jsonl
+	run --separate-stderr vt-hls -d out <twice.jsonl
+	assert_failure 65
+	assert_one_error vt-hls
+	assert_match "rung '180p' given twice" "$stderr"
+	[ ! -e out ] || flunk "out written: $(ls -A out)"
+}
+
 @test "vt-hls fmp4: every rendition has the source's frame count" {
 	packaged fmp4
 	assert_ladder_frames "$S/fmp4" "$SRC"

@@ -59,9 +59,10 @@ setup_file() {
 	assert_json "$output" "$v.pix_fmt == \"yuv420p\""
 	assert_json "$output" "$v.r_frame_rate == 30"
 	assert_json "$output" "$v.avg_frame_rate == 30"
-	assert_json "$output" "$v.frame_rate_q == [30, 1]"
+	assert_json "$output" "$v.frame_rate == [30, 1]"
 	assert_json "$output" "$v.time_base == [$(stream_field "$f" v:0 time_base | tr / ,)]"
-	assert_json "$output" "$v.sample_aspect_ratio == 1"
+	assert_json "$output" "$v.sample_aspect_ratio == [1, 1]"
+	assert_json "$output" "$v.start_pts == 0 and $v.start_time == 0"
 	assert_json "$output" "$v.rotation == 0"
 	assert_json "$output" "$v.display_width == 320 and $v.display_height == 180"
 	assert_json "$output" "$v.nb_frames == $(stream_field "$f" v:0 nb_frames)"
@@ -137,7 +138,7 @@ setup_file() {
 	run --separate-stderr vt-probe "$f"
 	assert_success
 	local v='(.streams[] | select(.codec_type == "video"))'
-	assert_near 1.333333 "$(jq "$v.sample_aspect_ratio" <<<"$output")" 0.0001 sample_aspect_ratio
+	assert_json "$output" "$v.sample_aspect_ratio == [4, 3]"
 	assert_json "$output" "$v.display_height == 180"
 	assert_near 426.7 "$(jq "$v.display_width" <<<"$output")" 1 display_width
 }
@@ -222,4 +223,77 @@ setup_file() {
 	assert_failure 65
 	assert_one_error vt-probe
 	assert_equal "" "$output"
+}
+
+@test "VT_LOGLEVEL takes libav's level names and numbers in range; anything else exits 64" {
+	local f lvl
+	f=$(fixture clip.mp4)
+	run --separate-stderr vt-probe "$f"
+	assert_success
+	assert_equal "" "$stderr"
+	for lvl in debug 48; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_success
+		assert_match "^vt-probe: libav: .*probed" "$stderr"
+		[ "$(grep -vc '^vt-probe: libav: ' <<<"$stderr")" = 0 ] || flunk "not all libav lines: $stderr"
+	done
+	for lvl in quiet -8 fatal; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_success
+		assert_equal "" "$stderr"
+	done
+	for lvl in debugg 57 -9 4x; do
+		VT_LOGLEVEL=$lvl run --separate-stderr vt-probe "$f"
+		assert_failure 64
+		assert_one_error vt-probe
+		assert_match "VT_LOGLEVEL '$lvl'" "$stderr"
+		assert_equal "" "$output"
+	done
+}
+
+# late_streams FILE: an MPEG-TS whose six audio streams begin after the
+# video has ended, each under PIDs of its own: the demuxer meets them only
+# after the probe.
+late_streams() {
+	local i
+	ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=s=160x90:r=25:d=1 \
+		-c:v libx264 -preset ultrafast -g 25 -f mpegts v.ts || return
+	for i in 1 2 3 4 5 6; do
+		ffmpeg -nostdin -loglevel error -y -f lavfi -i sine=d=0.2 -c:a aac \
+			-mpegts_pmt_start_pid $((0x1000 + 16 * i)) -mpegts_start_pid $((0x200 + 16 * i)) \
+			-f mpegts "a$i.ts" || return
+	done
+	cat v.ts a1.ts a2.ts a3.ts a4.ts a5.ts a6.ts >"$1"
+}
+
+@test "vt-probe -k of an MPEG-TS with streams that appear after the probe lists and counts them all" {
+	local i n
+	late_streams late.ts
+	# without the scan, the probe sees fewer: the streams do come late
+	run --separate-stderr vt-probe late.ts
+	assert_success
+	assert_json "$output" '.format.nb_streams < 7'
+	run --separate-stderr vt-probe -k late.ts
+	assert_success
+	assert_equal "" "$stderr"
+	n=$(format_field late.ts nb_streams)
+	assert_equal 7 "$n"
+	assert_json "$output" ".format.nb_streams == $n and (.streams | length) == $n"
+	for ((i = 0; i < n; i++)); do
+		assert_json "$output" ".streams[$i].index == $i and .streams[$i].codec_type == \"$(stream_field late.ts "$i" codec_type)\"" || return
+		assert_json "$output" ".streams[$i].nb_read_packets == $(packet_count late.ts "$i")" || return
+	done
+	assert_equal "$(keyframe_times late.ts | awk '{ printf "%.3f\n", $1 }')" \
+		"$(jq -r '.streams[0].keyframes[]' <<<"$output" | awk '{ printf "%.3f\n", $1 }')"
+}
+
+@test "vt-probe: a newline in a file name or a manifest string stays inside one error line" {
+	run --separate-stderr vt-probe $'no\nsuch\tfile.mp4'
+	assert_failure 66
+	assert_one_error vt-probe
+	assert_match "'no\\\\nsuch\\\\tfile.mp4'" "$stderr"
+	run --separate-stderr vt-probe <<<'{"input": "a\nb\u0001c.mp4"}'
+	assert_failure 66
+	assert_one_error vt-probe
+	assert_match "'a\\\\nb\\\\x01c.mp4'" "$stderr"
 }

@@ -47,6 +47,10 @@ teardown_file() {
 	server_stop "$BATS_FILE_TMPDIR/http"
 }
 
+teardown() {
+	server_stop "$BATS_TEST_TMPDIR/paged"	# a test's own server, if it started one
+}
+
 # files DIR: the published files of a folder, relative, sorted.
 files() {
 	(cd "$1" && find . -path ./.work -prune -o -type f -print | sed 's|^\./||' | LC_ALL=C sort)
@@ -242,6 +246,59 @@ upload_in_parts() {
 	assert_equal "" "$(s3_uploads kill/)"
 	s3_object kill/big.bin got
 	cmp got "$S/big.bin"
+}
+
+@test "vt-put: listings are followed page by page: all that is there is skipped, every orphan aborted" {
+	local k n
+	command -v minio >/dev/null && skip "s3d.js pages s3rver's listings, not MinIO's"
+	s3_start "$BATS_TEST_TMPDIR/paged" --page 2 || return
+	run --separate-stderr vt-put "$S/talk" s3://videos/p/
+	assert_success
+	n=$(files "$S/talk" | wc -l)
+	: >"$S3_LOG"
+	run --separate-stderr vt-put "$S/talk" s3://videos/p/
+	assert_success
+	assert_equal "$n" "${#lines[@]}"
+	assert_json "$(jq -s . <<<"$output")" 'all(.[]; .status == "skipped")'
+	assert_equal $(((n + 1) / 2)) "$(jq -r 'select(.query | test("list-type=2")) | .query' "$S3_LOG" | wc -l)"
+	assert_equal "" "$(jq -r 'select(.method != "GET") | .method + " " + .path' "$S3_LOG")"
+
+	for k in 180p/index.m3u8 job.json master.m3u8; do
+		s3curl -f -X POST "$AWS_ENDPOINT_URL/videos/p/$k?uploads=" >/dev/null || return
+	done
+	assert_equal 3 "$(ls "$S3_DIR/data/videos/._S3rver_uploads" | wc -l)"
+	: >"$S3_LOG"
+	run --separate-stderr vt-put --force "$S/talk" s3://videos/p/
+	assert_success
+	assert_equal 2 "$(jq -r 'select(.query | test("uploads=$")) | .query' "$S3_LOG" | wc -l)"
+	assert_equal 3 "$(jq -r 'select(.method == "DELETE" and .status == 204) | .path' "$S3_LOG" | wc -l)"
+	assert_equal "" "$(ls "$S3_DIR/data/videos/._S3rver_uploads")"
+}
+
+@test "vt-put: the S3 server keeps serving after a client is killed mid-upload" {
+	local pid i
+	# A client killed halfway through a body: the server's read ends in ECONNRESET.
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/${AWS_ENDPOINT_URL##*:}"
+		printf 'PUT /videos/cut/half.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000\r\n\r\n' >&3
+		head -c 500000 "$S/big.bin" >&3
+		touch sent
+		exec sleep 60
+	) &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do [ -e sent ] && break; sleep 0.05; done
+	[ -e sent ] || { kill -KILL "$pid"; flunk "the client did not send"; return; }
+	kill -KILL "$pid"
+	wait "$pid" || :
+	for ((i = 0; i < 200; i++)); do
+		jq -s -e 'any(.[]; .path == "/videos/cut/half.bin" and .status == 0)' "$S3_LOG" >/dev/null && break
+		sleep 0.05
+	done
+	kill -0 "$(cat "$S/s3/pid")" || { flunk "s3d.js died: $(cat "$S/s3/stderr")"; return; }
+	run --separate-stderr vt-put "$S/talk/job.json" s3://videos/cut/
+	assert_success
+	s3_object cut/job.json got
+	cmp got "$S/talk/job.json"
 }
 
 @test "vt-put: a wrong key or secret exits 77 with a clear error" {

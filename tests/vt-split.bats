@@ -69,6 +69,15 @@ in_range() {
 	assert_json chunks.json '.audio.channel_layout == "stereo"'
 }
 
+@test "vt-split describes its streams exactly as vt-probe does: one schema" {
+	split -c 2
+	vt-probe "$(fixture clip.mp4)" >probe.json
+	assert_equal "$(jq -S -c '.streams[] | select(.codec_type == "video")' probe.json)" \
+		"$(jq -S -c .video chunks.json)"
+	assert_equal "$(jq -S -c '.streams[] | select(.codec_type == "audio")' probe.json)" \
+		"$(jq -S -c .audio chunks.json)"
+}
+
 @test "vt-split chunk files are named c00000.nut, c00001.nut ... in DIR" {
 	local n want
 	# shellcheck disable=SC2046
@@ -253,4 +262,16 @@ in_range() {
 	run --separate-stderr vt-split -d chunks <<<'{"nothing": 1}'
 	assert_failure 65
 	assert_one_error vt-split
+}
+
+@test "vt-split of a file whose timestamps go backwards exits 65 and blames the input" {
+	# Two copies of one MPEG-TS, end to end: the second's times restart.
+	ffmpeg -nostdin -loglevel error -y -i "$(fixture clip.mp4)" -an -c copy -f mpegts one.ts
+	cat one.ts one.ts >twice.ts
+	run --separate-stderr vt-split -c 2 -d chunks twice.ts
+	assert_failure 65
+	assert_one_error vt-split
+	assert_match "'twice.ts' is corrupt: video timestamps go backwards" "$stderr"
+	assert_equal "" "$output"
+	[ -z "$(ls -A chunks 2>/dev/null)" ] || flunk "files left: $(ls -A chunks)"
 }

@@ -83,6 +83,23 @@ print_plan(const struct vt_rung *rungs, int n, json_t *skipped, json_t *notes, d
 	    "notes", notes, "seg", seg));
 }
 
+/* The chunks were cut on vt-split's segment grid, which its manifest
+ * gives: keyframes forced on another grid would fall mid-segment. A
+ * length asked for here (asked, by -s or the params file) must agree. */
+static void
+grid_from_manifest(struct vt_params *p, const json_t *m, const char *asked)
+{
+	double seg;
+
+	if (!json_object_get(m, "seg"))
+		return;
+	seg = vt_json_num_in(m, "seg", 0, 0.5, 60);
+	if (asked && p->seg != seg)
+		vt_die(VT_EX_DATAERR, "%s asks for %g s segments, but the manifest's chunks are "
+		    "cut on a %g s grid (vt-split -s)", asked, p->seg, seg);
+	p->seg = seg;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -118,7 +135,9 @@ main(int argc, char *argv[])
 		default: usage(VT_EX_USAGE);
 		}
 	}
-	if (optind != argc || (!dir && !plan) || (plan && audio))
+	argc -= optind;
+	argv += optind;
+	if (argc || (!dir && !plan) || (plan && audio))
 		usage(VT_EX_USAGE);
 	if (wm[0] && wm[1])
 		vt_die(VT_EX_USAGE, "--watermark-text and --watermark-image exclude each other");
@@ -136,6 +155,8 @@ main(int argc, char *argv[])
 	vt_watermark_open(&p.wm);
 
 	m = vt_json_read(stdin, "standard input");
+	grid_from_manifest(&p, m, cli.seg > 0 ? "-s" : json_object_get(pj, "seg") ?
+	    "the params file" : NULL);
 	chunks = json_object_get(m, "chunks");
 	if (!json_is_array(chunks) && !(plan && json_is_array(json_object_get(m, "streams"))))
 		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");
@@ -149,11 +170,12 @@ main(int argc, char *argv[])
 		} else {
 			if (!n)
 				vt_die(VT_EX_DATAERR, "manifest: source has no video");
+			vt_encode_check_chunks(chunks);
 			if (only >= 0 && (size_t)only >= json_array_size(chunks))
 				vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
 				    json_array_size(chunks));
 			for (i = 0; i < json_array_size(chunks); i++)
-				if (only < 0 || (size_t)only == i)
+				if (only < 0 || vt_json_int(json_array_get(chunks, i), "index", -1) == only)
 					vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i),
 					    &src, rungs, n, skipped, &p, dir));
 		}

@@ -137,9 +137,13 @@ main(int argc, char *argv[])
 		default: usage(VT_EX_USAGE);
 		}
 	}
-	if (live && !dir && optind + 1 == argc)
-		dir = argv[optind++];
-	if (optind != argc || !dir)
+	argc -= optind;
+	argv += optind;
+	if (live && !dir && argc == 1) {
+		dir = argv[0];
+		argc--;
+	}
+	if (argc || !dir)
 		usage(VT_EX_USAGE);
 	if (live && nsd)
 		vt_die(VT_EX_USAGE, "--session-data is for VOD only");

@@ -96,7 +96,9 @@ main(int argc, char *argv[])
 		default: usage(VT_EX_USAGE);
 		}
 	}
-	if (optind != argc || !o.url || !o.dir)
+	argc -= optind;
+	argv += optind;
+	if (argc || !o.url || !o.dir)
 		usage(VT_EX_USAGE);
 
 	vt_params_defaults(&o.p);

@@ -1,7 +1,9 @@
 // The web server the player pages are tried against, as nginx serves
 // vt's output: a folder, examples/player.html as /player.html and hls.js
-// as /hls.min.js, and with playlists ("HOST:PORT"), media playlist
-// requests, query included, sent on to vt-hls --listen there.
+// as /hls.min.js, tests/browser/shaka.html with Shaka Player beside it,
+// and with playlists ("HOST:PORT"), media playlist requests, query
+// included, sent on to vt-hls --listen there, or read from the files when
+// it answers 404 or is gone, as nginx does.
 // Used by tests/browser/player.js and scripts/player-latency.js.
 'use strict';
 
@@ -17,20 +19,30 @@ const types = {
 const fixed = {
 	'/player.html': path.join(__dirname, '../../examples/player.html'),
 	'/hls.min.js': path.join(__dirname, 'node_modules/hls.js/dist/hls.min.js'),
+	'/shaka.html': path.join(__dirname, 'shaka.html'),
+	'/shaka-player.compiled.js': path.join(__dirname, 'node_modules/shaka-player/dist/shaka-player.compiled.js'),
 };
 
-function proxy(to, req, res) {
+// as nginx under vt-live: when vt-hls answers 404 or none runs, as after
+// the stream's end, the playlist comes from the file (fallback)
+function proxy(to, req, res, fallback) {
 	const [host, port] = to.split(':');
 	const up = http.get({ host, port, path: req.url }, (r) => {
+		if (r.statusCode === 404) {
+			r.resume();
+			return fallback();
+		}
 		res.writeHead(r.statusCode, { 'Content-Type': r.headers['content-type'] || 'text/plain',
 			'Cache-Control': 'no-store' });
 		r.pipe(res);
 	});
-	up.on('error', () => res.writeHead(502).end());
+	up.on('error', () => (res.headersSent ? res.destroy() : fallback()));
 }
 
-// origin({ root, playlists, requests }): an http.Server, not listening
-// yet; every request's path and query is pushed onto requests if given.
+// origin({ root, playlists, requests, failures }): an http.Server, not
+// listening yet; every request's path and query is pushed onto requests
+// if given, and "STATUS PATH" of every one answered with an error onto
+// failures.
 module.exports = function origin(o) {
 	const root = path.resolve(o.root);
 	return http.createServer((req, res) => {
@@ -38,16 +50,22 @@ module.exports = function origin(o) {
 		const file = fixed[p] || path.join(root, p);
 		if (o.requests)
 			o.requests.push(p + u.search);
-		if (o.playlists && /\/index\.m3u8$/.test(p))
-			return proxy(o.playlists, req, res);
+		if (o.failures)
+			res.on('finish', () => {
+				if (res.statusCode >= 400)
+					o.failures.push(`${res.statusCode} ${p}${u.search}`);
+			});
 		if (!fixed[p] && !file.startsWith(root + path.sep))
 			return res.writeHead(403).end();
-		fs.readFile(file, (err, data) => {
+		const serve = () => fs.readFile(file, (err, data) => {
 			if (err)
 				return res.writeHead(404).end();
 			res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
 				'Cache-Control': 'no-store' });
 			res.end(data);
 		});
+		if (o.playlists && /\/index\.m3u8$/.test(p))
+			return proxy(o.playlists, req, res, serve);
+		serve();
 	});
 };

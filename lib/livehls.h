@@ -14,11 +14,16 @@ struct vt_livehls_opts {
 	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK; 0 = none */
 	const char *listen;	/* serve LL-HLS playlists here (vt_httpd_open);
 				   NULL: none */
+	const char *status;	/* write the stream's status (JSON) here; NULL: none */
+	const char *metrics;	/* and its metrics (Prometheus text); NULL: none */
+	const char *const *labels;	/* NAME=VALUE, on every metric */
+	size_t nlabels;
 };
 
 /* Read segment lines from in until its end, keeping dir's playlists and
  * deleting segments once no viewer can still want them. A state file in
- * dir lets a restart continue the playlists. Prints a summary JSON line;
+ * dir lets a restart continue the playlists; the status and metrics
+ * files follow every start, segment and end line. Prints a summary JSON line;
  * returns the exit status. */
 int vt_livehls_run(const struct vt_livehls_opts *o, FILE *in);
 

@@ -280,3 +280,78 @@ packaged() {
 	grep -qx '#EXT-X-PLAYLIST-TYPE:VOD' out/90p/recording.m3u8
 	assert_equal "$(grep -v '^#' out/90p/index.m3u8)" "$(grep -v '^#' out/90p/recording.m3u8)"
 }
+
+@test "vt-hls --live --status and --metrics: the stream's figures, as its segment lines give them" {
+	vt-livesegment -i "$SRC" -s 1 -r 90p,72p -n 0.5 -d out 2>/dev/null >lines.jsonl
+	run --separate-stderr vt-hls --live -s status.json -m metrics.prom -b stream=demo out <lines.jsonl
+	assert_success
+	# each figure from the lines, computed by jq alone
+	jq -s '
+		def ms: (.wallclock | sub("\\.[0-9]+Z$"; "Z") | fromdate) * 1000
+			+ (.wallclock | capture("\\.(?<f>[0-9]+)Z$").f | tonumber) + .duration * 1000;
+		(map(select(.type == "segment")) | group_by(.rendition)) as $r
+		| {input: (map(select(.type == "start")) | last | .input),
+		   end: (map(select(.type == "end")) | last | .reason),
+		   last_ms: (map(select(.type == "segment") | ms) | max),
+		   speed: ([$r[] | last | select(.width) | .health.speed] | min),
+		   lag: ([$r[] | last | .health.lag] | max),
+		   dropped: (map(select(.type == "segment")) | last | .health.dropped),
+		   bitrate: (map(select(.type == "segment")) | last | .health.input_bitrate),
+		   renditions: [$r[] | {name: .[0].rendition, segments: length,
+			discontinuities: (map(select(.discontinuity)) | length),
+			seconds: (map(.duration) | add),
+			bitrate: ((map(.bytes) | add) * 8 / (map(.duration) | add) + 0.5 | floor)}]}' \
+		lines.jsonl >expect.json
+	jq -s '.[0] as $e | .[1] as $s
+		| ($s.last_segment_at | (sub("\\.[0-9]+Z$"; "Z") | fromdate) * 1000
+			+ (capture("\\.(?<f>[0-9]+)Z$").f | tonumber)) as $last
+		| $s.ended and $s.end == $e.end and $s.input == ($e.input + {bitrate: $e.bitrate})
+		  and ($last - $e.last_ms | fabs) <= 1
+		  and ($s.health.speed - $e.speed | fabs) < 1e-6 * $e.speed
+		  and $s.health.lag == $e.lag and $s.health.dropped == $e.dropped
+		  and ($s.renditions | sort_by(.name) | map({name, segments, discontinuities, bitrate})) ==
+		      ($e.renditions | sort_by(.name) | map({name, segments, discontinuities, bitrate}))
+		  and ([$s.renditions, $e.renditions | sort_by(.name) | map(.seconds)] | transpose
+		       | all(.[0] - .[1] | fabs < 1e-6))' expect.json status.json >ok.json ||
+		flunk "$(cat status.json expect.json)"
+	assert_equal true "$(cat ok.json)"
+	# the metrics say the same, each family once, every sample labelled
+	awk '/^# HELP/ { if (help[$3]++) exit 1 } /^# TYPE/ { if (type[$3]++) exit 1 }
+		/^[a-z]/ { if ($1 !~ /\{stream="demo"(,rendition="[a-z0-9]+")?\}$/) exit 1 }' metrics.prom ||
+		flunk "$(cat metrics.prom)"
+	metric() { awk -v m="$1" '$1 == m { print $2 }' metrics.prom; }
+	assert_equal "$(jq .input.width status.json)" "$(metric 'vt_live_input_width_pixels{stream="demo"}')"
+	assert_equal "$(jq .health.dropped status.json)" "$(metric 'vt_live_dropped_frames_total{stream="demo"}')"
+	assert_equal "$(jq .input.bitrate status.json)" \
+		"$(metric 'vt_live_input_bitrate_bits_per_second{stream="demo"}')"
+	assert_equal "$(jq '.renditions[] | select(.name == "72p") | .segments' status.json)" \
+		"$(metric 'vt_live_rendition_segments_total{stream="demo",rendition="72p"}')"
+	awk -v s="$(jq .health.speed status.json)" '$1 == "vt_live_encoder_speed{stream=\"demo\"}" {
+		f = 1; if ($2 - s > 1e-6 || s - $2 > 1e-6) exit 1 } END { exit !f }' metrics.prom
+	# written whole: nothing left beside them
+	[ "$(ls -A | grep -c '^\.')" -eq 0 ] || flunk "$(ls -A)"
+}
+
+@test "vt-hls --live --status: a restart keeps the figures, and forgets how the last run ended" {
+	vt-livesegment -i "$SRC" -s 1 -r 90p -d out 2>/dev/null >lines.jsonl
+	vt-hls --live --open -s status.json out <lines.jsonl >/dev/null
+	assert_json status.json '.end == "eof" and .ended == false and .input.width > 0'
+	before=$(jq -c '{input, health, last_segment_at}' status.json)
+	vt-hls --live -s status.json out </dev/null >/dev/null
+	assert_json status.json '.end == null and .ended'
+	assert_equal "$before" "$(jq -c '{input, health, last_segment_at}' status.json)"
+}
+
+@test "vt-hls: --status, --metrics and --label are for --live; a bad label exits 64" {
+	for a in "--status s.json" "--metrics m.prom" "--label a=b"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr vt-hls $a -d out </dev/null
+		[ "$status" -eq 64 ] || flunk "$a: exit $status"
+	done
+	for l in "" a "=b" "1a=b" "a-b=c" "__a=b" "rendition=x" $'a=b\nc'; do
+		run --separate-stderr vt-hls --live -b "$l" -m m.prom out </dev/null
+		[ "$status" -eq 64 ] || flunk "label '$l': exit $status"
+		[[ $stderr == "vt-hls: "* ]] || flunk "label '$l': $stderr"
+	done
+	[ ! -e m.prom ]
+}

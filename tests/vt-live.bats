@@ -161,6 +161,17 @@ synopsis() {
 	assert_json "$output" '.running == true'
 }
 
+@test "start under a folder the service user cannot open says why on the terminal, once" {
+	[ "$EUID" -eq 0 ] || skip "the service user is another only for root"
+	mkdir -m 700 closed
+	for try in 1 2; do
+		run --separate-stderr env VT_LIVE_ROOT="$PWD/closed/root" "$VT_LIVE" start
+		assert_equal 73 "$status"
+		assert_equal "vt-live: user 'vt-live' cannot reach '$PWD/closed/root' (choose a VT_LIVE_ROOT it can open)" "$stderr"
+	done
+	[ "$(grep -c 'cannot reach' closed/root/logs/supervisor.log)" -eq 2 ]
+}
+
 @test "keys: random, at least 128 bits, stored hashed, listed without the key" {
 	run --separate-stderr vt_live key add k-one
 	assert_success
@@ -316,7 +327,17 @@ synopsis() {
 		[ "$(metric vt_live_stream_up "stream=\"$n\"")" = 1 ]
 	done
 	assert_json "$(vt_live status)" '[.streams[] | select(.name | test("^s[123]$")) | select(.status == "live")]
-		| length == 3 and all(.health.speed > 1)'
+		| length == 3 and all(.health.speed > 1)
+		and all(.renditions | map(.name) | sort == ["144p", "audio"])'
+	# /metrics: the supervisor's figures and each stream's vt-hls's, a family once
+	curl -fsS -o metrics "$(URL /metrics)"
+	awk '/^# HELP/ && seen[$3]++ { print; bad = 1 } END { exit bad }' metrics || flunk "$(cat metrics)"
+	awk '/^# TYPE/ { t = $3 } !/^#/ { f = $1; sub(/\{.*/, "", f); if (f != t) { print; bad = 1 } }
+		END { exit bad }' metrics || flunk "a sample out of its family in $(cat metrics)"
+	for n in s1 s2 s3; do
+		grep -q "^vt_live_encoder_speed{stream=\"$n\"} [0-9]" metrics
+		grep -q "^vt_live_rendition_segments_total{stream=\"$n\",rendition=\"144p\"} [1-9]" metrics
+	done
 	# each pipeline is a vt-livesegment of its own
 	[ "$(for n in s1 s2 s3; do cat "$VT_LIVE_ROOT/streams/$n/segmenter.pid"; done | sort -u | wc -l)" -eq 3 ]
 	for n in s1 s2 s3; do

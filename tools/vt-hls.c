@@ -16,6 +16,9 @@ static const struct option longopts[] = {
 	{ "record", no_argument, NULL, 'R' },
 	{ "open", no_argument, NULL, 'O' },
 	{ "listen", required_argument, NULL, 'l' },
+	{ "status", required_argument, NULL, 's' },
+	{ "metrics", required_argument, NULL, 'm' },
+	{ "label", required_argument, NULL, 'b' },
 	{ "session-data", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -28,8 +31,8 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s [-f fmp4|ts] [-S id=uri] -d dir < encoded.jsonl\n", vt_progname);
-	fprintf(f, "       %s --live [-w segments] [-RO] [-l addr] -d dir | dir < segments.jsonl\n",
-	    vt_progname);
+	fprintf(f, "       %s --live [-w segments] [-RO] [-l addr] [-s file] [-m file] [-b name=value] "
+	    "-d dir | dir < segments.jsonl\n", vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR        output folder\n"
 		    "  -f, --format FORMAT  segment format: fmp4 (default) or ts\n"
@@ -39,6 +42,10 @@ usage(int status)
 		    "  -O, --open           live: at the end of the input, leave the playlists open\n"
 		    "  -l, --listen ADDR    live: serve LL-HLS playlists with blocking reload on\n"
 		    "                       [HOST:]PORT or a Unix socket path\n"
+		    "  -s, --status FILE    live: keep the stream's status in FILE (JSON)\n"
+		    "  -m, --metrics FILE   live: keep the stream's metrics in FILE (Prometheus)\n"
+		    "  -b, --label NAME=VALUE\n"
+		    "                       live: a label on every metric\n"
 		    "  -S, --session-data ID=URI\n"
 		    "                       name URI in the master as EXT-X-SESSION-DATA ID\n"
 		    "  -h, --help           show this help\n"
@@ -63,19 +70,41 @@ session_data(char *arg, struct vt_session_data *sd)
 	sd->uri = eq + 1;
 }
 
+/* "NAME=VALUE": a Prometheus label name, other than the one vt-hls sets,
+ * and a printable value. */
+static const char *
+label(const char *arg)
+{
+	const char *eq = strchr(arg, '='), *p;
+
+	for (p = arg; eq && p < eq; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (p > arg && *p >= '0' && *p <= '9')))
+			break;
+	if (!eq || p != eq || eq == arg || !strncmp(arg, "__", 2) ||
+	    !strncmp(arg, "rendition=", 10))
+		vt_die(VT_EX_USAGE, "bad label '%s' (want NAME=VALUE, NAME a Prometheus label "
+		    "other than rendition)", arg);
+	for (p = eq; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			vt_die(VT_EX_USAGE, "a label value with a control character");
+	return arg;
+}
+
 int
 main(int argc, char *argv[])
 {
 	enum vt_segfmt fmt = VT_SEG_FMP4;
 	struct vt_livehls_opts lo = { .window = 6 };
 	struct vt_session_data sd[16];
+	const char *labels[16];
 	const char *dir = NULL;
 	json_t *lines;
 	int c, live = 0;
 	size_t nsd = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:Lw:ROl:S:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:ROl:s:m:b:S:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -91,6 +120,13 @@ main(int argc, char *argv[])
 		case 'R': lo.record = 1; break;
 		case 'O': lo.open = 1; break;
 		case 'l': lo.listen = optarg; break;
+		case 's': lo.status = optarg; break;
+		case 'm': lo.metrics = optarg; break;
+		case 'b':
+			if (lo.nlabels == sizeof(labels) / sizeof(labels[0]))
+				vt_die(VT_EX_USAGE, "too many --label (at most %zu)", lo.nlabels);
+			labels[lo.nlabels++] = label(optarg);
+			break;
 		case 'S':
 			if (nsd == sizeof(sd) / sizeof(sd[0]))
 				vt_die(VT_EX_USAGE, "too many --session-data (at most %zu)", nsd);
@@ -111,8 +147,9 @@ main(int argc, char *argv[])
 		usage(VT_EX_USAGE);
 	if (live && nsd)
 		vt_die(VT_EX_USAGE, "--session-data is for VOD only");
-	if (!live && lo.listen)
-		vt_die(VT_EX_USAGE, "--listen is for --live only");
+	if (!live && (lo.listen || lo.status || lo.metrics || lo.nlabels))
+		vt_die(VT_EX_USAGE, "--listen, --status, --metrics and --label are for --live only");
+	lo.labels = labels;
 	if (live) {
 		lo.dir = dir;
 		return vt_finish(vt_livehls_run(&lo, stdin));

@@ -1,0 +1,58 @@
+# Running the VOD make pipeline (pipelines/vod.mk) on the tools under test,
+# and reading a run's outcome.
+# shellcheck disable=SC2154 # status, output, stderr, lines: set by bats' run
+
+# vod_make [ARGS...]: make in the repo on the tools under test. Make's own
+# jobserver is not passed on, and the tools are never rebuilt (-o): the
+# tests test the binaries they were given, and parallel runs must not race
+# to relink them.
+vod_make() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s --no-print-directory -C "$VT_ROOT" VT_BIN="$VT_BIN" \
+		-o "$VT_BIN/vt-probe" -o "$VT_BIN/vt-split" -o "$VT_BIN/vt-encode" -o "$VT_BIN/vt-hls" \
+		-o "$VT_BIN/vt-scenes" -o "$VT_BIN/vt-thumb" -o "$VT_BIN/vt-put" "$@"
+}
+
+# vod VIDEO OUT [VAR=value...]: run the VOD pipeline with small, fast settings.
+# Later arguments override the defaults.
+vod() {
+	local video=$1 out=$2
+	shift 2
+	vod_make -j4 VIDEO="$video" OUT="$out" PRESET=ultrafast SEG=2 CHUNK=2 "$@"
+}
+
+# pipeline NAME VIDEO [VAR=value...]: run the pipeline into $BATS_FILE_TMPDIR/NAME,
+# keeping its status and stderr.
+pipeline() {
+	local name=$1 video=$2 dir=$BATS_FILE_TMPDIR rc=0
+	shift 2
+	vod "$video" "$dir/$name" "$@" >"$dir/$name.stdout" 2>"$dir/$name.stderr" || rc=$?
+	echo "$rc" >"$dir/$name.status"
+}
+
+# throttle N: wait until fewer than N background jobs run.
+throttle() {
+	while [ "$(jobs -rp | wc -l)" -ge "$1" ]; do
+		wait -n || :
+	done
+}
+
+# pipelines "NAME VIDEO [VAR=value...]"...: pipeline for each, two at a time.
+pipelines() {
+	local spec
+	for spec in "$@"; do
+		throttle 2
+		# shellcheck disable=SC2086
+		pipeline $spec -j2 &
+	done
+	wait || :
+}
+
+# built NAME: that pipeline run succeeded; OUT is its folder.
+built() {
+	OUT=$S/$1
+	# shellcheck disable=SC2034 # for assert_success
+	status=$(cat "$S/$1.status") output=$(cat "$S/$1.stderr")
+	assert_success || return
+	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
+}

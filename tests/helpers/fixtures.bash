@@ -9,6 +9,14 @@ _ffmpeg() {
 _SRC_V=testsrc2=s=320x180:r=30
 _BITEXACT=(-map_metadata -1 -fflags +bitexact -flags:v +bitexact -flags:a +bitexact)
 
+# _two_seconds HZ RATE ARGS...: 2 s of the test picture and a stereo tone of
+# HZ at RATE; ARGS are the rest of the ffmpeg command.
+_two_seconds() {
+	local hz=$1 rate=$2
+	shift 2
+	_ffmpeg -f lavfi -i "$_SRC_V:d=2" -f lavfi -i "sine=f=$hz:sample_rate=$rate:d=2" -ac 2 "$@"
+}
+
 _make_fixture() {
 	local name=$1 out=$2 d
 	case $name in
@@ -19,8 +27,7 @@ _make_fixture() {
 			-c:v libx264 -preset ultrafast -bf 3 -g 45 -keyint_min 45 -sc_threshold 0 \
 			-pix_fmt yuv420p -c:a aac -b:a 96k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	short.mp4)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=440:sample_rate=48000:d=2" -ac 2 \
+		_two_seconds 440 48000 \
 			-c:v libx264 -preset ultrafast -bf 2 -g 30 -sc_threshold 0 \
 			-pix_fmt yuv420p -c:a aac -b:a 96k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	shots.mp4)
@@ -41,8 +48,7 @@ _make_fixture() {
 			-c:v libx264 -preset ultrafast -pix_fmt yuv444p -g 25 \
 			-c:a aac -b:a 64k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	sar.mp4)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=550:sample_rate=48000:d=2" -ac 2 -vf setsar=4/3 \
+		_two_seconds 550 48000 -vf setsar=4/3 \
 			-c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 \
 			-c:a aac -b:a 64k "${_BITEXACT[@]}" -f mp4 "$out" ;;
 	rot.mp4)
@@ -51,28 +57,23 @@ _make_fixture() {
 		_ffmpeg -i "$(fixture short.mp4)" -map 0 -c copy -metadata:s:v:0 rotate=270 \
 			-fflags +bitexact -f mp4 "$out" ;;
 	ten.mkv)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=660:sample_rate=48000:d=2" -ac 2 \
+		_two_seconds 660 48000 \
 			-c:v libx264 -preset ultrafast -pix_fmt yuv420p10le -g 30 \
 			-c:a aac -b:a 64k "${_BITEXACT[@]}" -f matroska "$out" ;;
 	hevc.mkv)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=770:sample_rate=48000:d=2" -ac 2 \
+		_two_seconds 770 48000 \
 			-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=30 \
 			-pix_fmt yuv420p -c:a aac -b:a 64k "${_BITEXACT[@]}" -f matroska "$out" ;;
 	vp9.webm)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=880:sample_rate=48000:d=2" -ac 2 \
+		_two_seconds 880 48000 \
 			-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -b:v 300k -g 30 \
 			-c:a libopus -b:a 64k "${_BITEXACT[@]}" -f webm "$out" ;;
 	vp8.webm)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=990:sample_rate=44100:d=2" -ac 2 \
+		_two_seconds 990 44100 \
 			-c:v libvpx -deadline realtime -cpu-used 16 -b:v 300k -g 30 \
 			-c:a libvorbis -q:a 2 "${_BITEXACT[@]}" -f webm "$out" ;;
 	mp3.mkv)
-		_ffmpeg -f lavfi -i "$_SRC_V:d=2" \
-			-f lavfi -i "sine=f=1100:sample_rate=44100:d=2" -ac 2 \
+		_two_seconds 1100 44100 \
 			-c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 \
 			-c:a libmp3lame -b:a 96k "${_BITEXACT[@]}" -f matroska "$out" ;;
 	zero.mp4)

@@ -55,25 +55,6 @@ setup_file() {
 	pipelines "$@"
 }
 
-# refused NAME STAGE WORDS: that run failed in STAGE with one vt- error
-# holding WORDS, no master, and nothing split or encoded.
-refused() {
-	local err
-	OUT=$S/$1
-	status=$(cat "$S/$1.status")
-	err=$(cat "$S/$1.stderr")
-	[ "$status" -ne 0 ] || { flunk "$1: make succeeded"$'\n'"$err"; return; }
-	[ "$(grep -c '^vt-[a-z]*: ' <<<"$err")" -eq 1 ] ||
-		{ flunk "$1: expected one 'vt-x: ...' line on stderr, got:"$'\n'"$err"; return; }
-	[[ $err == *"$3"* ]] || { flunk "$1: no '$3' in:"$'\n'"$err"; return; }
-	[ ! -e "$OUT/master.m3u8" ] || { flunk "$1: master.m3u8 was written"; return; }
-	[ ! -e "$OUT/.work/chunks.json" ] || { flunk "$1: the source was split"; return; }
-	[ -z "$(compgen -G "$OUT/.work/enc/*")" ] || { flunk "$1: something was encoded"; return; }
-	assert_json "$OUT/job.json" ".status == \"failed\" and .stage == \"$2\"" || return
-	jq -e --arg w "$3" '.error | contains($w)' "$OUT/job.json" >/dev/null ||
-		flunk "$1: job.json error: $(jq -c .error "$OUT/job.json")"
-}
-
 # assert_vtt_cues FILE N DURATION: a WebVTT file of N cues, contiguous from
 # 0 to DURATION.
 assert_vtt_cues() {

@@ -35,21 +35,6 @@ setup_file() {
 	pipelines "$@"
 }
 
-
-# refused NAME: that pipeline run failed with one vt- error, no master, and
-# a job.json that says it failed.
-refused() {
-	local err
-	OUT=$S/$1
-	status=$(cat "$S/$1.status")
-	err=$(cat "$S/$1.stderr")
-	[ "$status" -ne 0 ] || flunk "make succeeded"$'\n'"$err"
-	[ "$(grep -c '^vt-[a-z]*: ' <<<"$err")" -eq 1 ] ||
-		flunk "expected one 'vt-x: ...' line on stderr, got:"$'\n'"$err"
-	[ ! -e "$OUT/master.m3u8" ] || flunk "$OUT/master.m3u8 was written"
-	assert_json "$OUT/job.json" '.status == "failed" and (.stage | type == "string")'
-}
-
 @test "vod: a clip gives a ladder whose renditions have the source's frame count" {
 	built main
 	assert_ladder_frames "$OUT" "$(fixture clip.mp4)"

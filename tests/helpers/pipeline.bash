@@ -56,3 +56,27 @@ built() {
 	assert_success || return
 	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
 }
+
+# refused NAME [STAGE WORDS]: that pipeline run failed with one vt- error,
+# no master, and a job.json that says it failed. With STAGE: it failed in
+# STAGE, with WORDS in the error, and nothing was split or encoded.
+refused() {
+	local err
+	OUT=$S/$1
+	status=$(cat "$S/$1.status")
+	err=$(cat "$S/$1.stderr")
+	[ "$status" -ne 0 ] || { flunk "$1: make succeeded"$'\n'"$err"; return; }
+	[ "$(grep -c '^vt-[a-z]*: ' <<<"$err")" -eq 1 ] ||
+		{ flunk "$1: expected one 'vt-x: ...' line on stderr, got:"$'\n'"$err"; return; }
+	[ ! -e "$OUT/master.m3u8" ] || { flunk "$1: master.m3u8 was written"; return; }
+	if [ $# -lt 2 ]; then
+		assert_json "$OUT/job.json" '.status == "failed" and (.stage | type == "string")'
+		return
+	fi
+	[[ $err == *"$3"* ]] || { flunk "$1: no '$3' in:"$'\n'"$err"; return; }
+	[ ! -e "$OUT/.work/chunks.json" ] || { flunk "$1: the source was split"; return; }
+	[ -z "$(compgen -G "$OUT/.work/enc/*")" ] || { flunk "$1: something was encoded"; return; }
+	assert_json "$OUT/job.json" ".status == \"failed\" and .stage == \"$2\"" || return
+	jq -e --arg w "$3" '.error | contains($w)' "$OUT/job.json" >/dev/null ||
+		flunk "$1: job.json error: $(jq -c .error "$OUT/job.json")"
+}

@@ -3,20 +3,7 @@
 # is documented, the EXAMPLES run as written, and vt-vod(7) covers every
 # variable of the pipeline.
 
-if [ -f "$BATS_TEST_DIRNAME/test_helper.bash" ]; then
-	load test_helper
-fi
-
-MAN_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-VT_BIN=${VT_BIN:-$MAN_ROOT/bin}
-export VT_BIN
-
-declare -F flunk >/dev/null || flunk() {
-	if [ "$#" -eq 0 ]; then cat - >&2
-	else echo "$@" >&2
-	fi
-	return 1
-}
+load test_helper
 
 # The clip the examples expect to find as in.mp4: 2 s of 320x180 at 30 fps,
 # H.264 with a keyframe every second, and AAC stereo.
@@ -30,28 +17,13 @@ setup_file() {
 }
 
 page() {
-	echo "$MAN_ROOT/man/$1"
+	echo "$VT_ROOT/man/$1"
 }
 
 # usage_line TOOL: the usage line a bad option prints, without "usage: ".
 usage_line() {
 	"$VT_BIN/$1" --no-such-option 2>&1 >/dev/null |
 		sed -n -e 's/^usage: //p' -e 's/^       \('"$1"' \)/\1/p' | paste -sd ' '
-}
-
-# render PAGE: the page as plain text, lines unbroken.
-render() {
-	if command -v mandoc >/dev/null; then
-		mandoc -Tascii -O width=1000 "$1" | col -b
-	else
-		groff -mandoc -Tascii -rLL=1000n "$1" 2>/dev/null | col -b
-	fi
-}
-
-# synopsis PAGE: the rendered SYNOPSIS on one line.
-synopsis() {
-	render "$1" | awk '/^SYNOPSIS/ { on = 1; next } on && /^[A-Z]/ { exit } on' |
-		tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
 
 assert_synopsis() {
@@ -111,7 +83,7 @@ assert_examples() {
 # vod_defaults: "NAME VALUE" for each "NAME ?= VALUE" of vod.mk.
 vod_defaults() {
 	sed -n 's/^\([A-Z_][A-Z0-9_]*\)[[:space:]]*?=[[:space:]]*\(.*[^[:space:]]\)\{0,1\}[[:space:]]*$/\1 \2/p' \
-		"$MAN_ROOT/pipelines/vod.mk"
+		"$VT_ROOT/pipelines/vod.mk"
 }
 
 # item PAGE NAME: the text of the ".It Va NAME" entry, on one line.

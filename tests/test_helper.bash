@@ -39,3 +39,4 @@ load helpers/pipeline
 load helpers/ladder
 load helpers/servers
 load helpers/s3
+load helpers/man

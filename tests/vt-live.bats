@@ -66,7 +66,6 @@ publish() {
 	echo "$PUB" >>"$S/publishers"
 }
 
-# wait_for SECONDS CMD...: until CMD succeeds, or flunk.
 # field NAME FILTER: a jq filter on the stream's state.
 field() {
 	vt_live status "$1" | jq -r "$2"
@@ -101,18 +100,6 @@ discontinuities() {
 	local s
 	s=$(sed -n 's/^#EXT-X-DISCONTINUITY-SEQUENCE://p' "$1")
 	echo $((${s:-0} + $(grep -c '^#EXT-X-DISCONTINUITY$' "$1")))
-}
-
-# header NAME: a response header from the last curl -D headers.
-header() {
-	tr -d '\r' <headers | sed -n "s/^$1: //Ip" | head -n 1
-}
-
-# synopsis PAGE: the rendered SYNOPSIS on one line.
-synopsis() {
-	mandoc -Tascii -O width=1000 "$1" | col -b |
-		awk '/^SYNOPSIS/ { on = 1; next } on && /^[A-Z]/ { exit } on' |
-		tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
 }
 
 @test "vt-live --help is the page's SYNOPSIS; a bad command exits 64" {

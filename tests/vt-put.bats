@@ -63,11 +63,6 @@ puts() {
 		| "\(.t) \(.end) \(.path)"' "$1"
 }
 
-# header FILE NAME: a response header's value.
-header() {
-	sed -n "s/^$2: *\\(.*\\)\\r\$/\\1/Ip" "$1" | head -n 1
-}
-
 @test "vt-put: a folder goes up whole, one JSON line per object" {
 	local f n=0 size
 	assert_equal 0 "$(cat "$S/first.status")"
@@ -97,12 +92,12 @@ header() {
 		*.vtt) type=text/vtt cache=short ;;
 		*.json) type=application/json cache=short ;;
 		esac
-		assert_equal "$type" "$(header h Content-Type)" || return
+		assert_equal "$type" "$(header Content-Type h)" || return
 		if [ "$cache" = immutable ]; then
-			assert_match 'immutable' "$(header h Cache-Control)" || return
-			assert_match 'max-age=31536000' "$(header h Cache-Control)" || return
+			assert_match 'immutable' "$(header Cache-Control h)" || return
+			assert_match 'max-age=31536000' "$(header Cache-Control h)" || return
 		else
-			assert_match '^public, max-age=[0-9]{1,3}$' "$(header h Cache-Control)" || return
+			assert_match '^public, max-age=[0-9]{1,3}$' "$(header Cache-Control h)" || return
 		fi
 	done < <(files "$S/talk")
 }

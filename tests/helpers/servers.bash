@@ -60,6 +60,12 @@ free_port() {
 	done
 }
 
+# header NAME [FILE]: a response header's value, from the headers curl -D
+# wrote to FILE (default: headers).
+header() {
+	tr -d '\r' <"${2:-headers}" | sed -n "s/^$1: *//Ip" | head -n 1
+}
+
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail.
 wait_for() {
 	local end=$((SECONDS + $1))

@@ -58,6 +58,17 @@ publish() {
 	_ffmpeg -re -i "$file" "$@" -c copy -f flv "$url"
 }
 
+# published_once PORT: the pipeline waiting on PORT gets 3 s from a real
+# publisher and is stopped; it made 3 or more 144p segments.
+published_once() {
+	wait_listen "$1"
+	publish "rtmp://127.0.0.1:$1/live/key" "$S/live.mp4" -t 3
+	sleep 0.3
+	pkill -TERM -f "vt-livesegment -l rtmp://127.0.0.1:$1/" || true
+	finish
+	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 3 ] || flunk <seg.jsonl
+}
+
 segments() {
 	jq -c 'select(.type == "segment")' seg.jsonl
 }
@@ -372,12 +383,7 @@ assert_aligned() {
 	head -c 20000 /dev/urandom 2>/dev/null >/dev/tcp/127.0.0.1/"$p" || true
 	for i in $(seq 50); do grep -q 'publish failed' seg.err && break; sleep 0.1; done
 	grep -q 'publish failed' seg.err
-	wait_listen "$p"
-	publish "rtmp://127.0.0.1:$p/live/key" "$S/live.mp4" -t 3
-	sleep 0.3
-	pkill -TERM -f "vt-livesegment -l rtmp://127.0.0.1:$p/" || true
-	finish
-	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 3 ] || flunk <seg.jsonl
+	published_once "$p"
 	[ "$(jq -s 'map(select(.type == "start")) | length' seg.jsonl)" -eq 1 ]
 }
 
@@ -397,12 +403,7 @@ assert_aligned() {
 	wait_listen "$p"
 	publish "rtmp://127.0.0.1:$p/live/key" aonly.mp4 -t 2 || true
 	wait_for 10 grep -q 'no video; waiting' seg.err
-	wait_listen "$p"
-	publish "rtmp://127.0.0.1:$p/live/key" "$S/live.mp4" -t 3
-	sleep 0.3
-	pkill -TERM -f "vt-livesegment -l rtmp://127.0.0.1:$p/" || true
-	finish
-	[ "$(segments | jq -s 'map(select(.rendition == "144p")) | length')" -ge 3 ] || flunk <seg.jsonl
+	published_once "$p"
 }
 
 @test "timestamps that jump back do not break the output timeline" {

@@ -51,6 +51,15 @@ chunks_of() {
 		flunk "vt-split failed on $1"
 }
 
+# encoded FIXTURE RUNG: vt-encode of the fixture's split at RUNG succeeds;
+# f is the first chunk's output, output vt-encode's line.
+encoded() {
+	chunks_of "$1" || return
+	run --separate-stderr vt-encode -r "$2" -P ultrafast -d enc <"${1%.*}.chunks.json"
+	assert_success || return
+	f=$(jq -r '.rungs[0].path' <<<"$output")
+}
+
 # rung_path JSONL CHUNK RUNG: the output file of one chunk and rung.
 rung_path() {
 	jq -r --argjson c "$2" --arg r "$3" \
@@ -291,22 +300,16 @@ rung_path() {
 }
 
 @test "vt-encode turns 10-bit input into 8-bit yuv420p" {
-	chunks_of ten.mkv
-	run --separate-stderr vt-encode -r 90p -P ultrafast -d enc <ten.chunks.json
-	assert_success
 	local f
-	f=$(jq -r '.rungs[0].path' <<<"$output")
+	encoded ten.mkv 90p
 	assert_equal "h264,yuv420p" "$(stream_fields "$f" v:0 codec_name pix_fmt)"
 	assert_equal 8 "$(stream_field "$f" v:0 bits_per_raw_sample)"
 	assert_equal 60 "$(frame_count "$f")"
 }
 
 @test "vt-encode makes square pixels with the source's display aspect" {
-	chunks_of sar.mp4
-	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <sar.chunks.json
-	assert_success
 	local f w h
-	f=$(jq -r '.rungs[0].path' <<<"$output")
+	encoded sar.mp4 180p
 	w=$(stream_field "$f" v:0 width) h=$(stream_field "$f" v:0 height)
 	assert_equal 0 "$((w % 2 + h % 2))"
 	assert_near "$(display_aspect "$(fixture sar.mp4)")" "$(display_aspect "$f")" 0.03 "display aspect"
@@ -315,11 +318,8 @@ rung_path() {
 }
 
 @test "vt-encode applies rotation: a portrait source gives portrait output" {
-	chunks_of rot.mp4
-	run --separate-stderr vt-encode -r 180p -P ultrafast -d enc <rot.chunks.json
-	assert_success
 	local f
-	f=$(jq -r '.rungs[0].path' <<<"$output")
+	encoded rot.mp4 180p
 	assert_equal "180 320" "$(stream_field "$f" v:0 width) $(stream_field "$f" v:0 height)"
 	assert_equal 0 "$(rotation "$f")"
 }

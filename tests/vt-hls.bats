@@ -37,6 +37,15 @@ packaged() {
 	assert_success
 }
 
+# hls_refused INPUT: vt-hls -d out on INPUT exits 65 with one error and
+# writes no master.
+hls_refused() {
+	run --separate-stderr vt-hls -d out <"$1"
+	assert_failure 65
+	assert_one_error vt-hls
+	[ ! -e out/master.m3u8 ] || flunk "master written"
+}
+
 @test "vt-hls --help prints usage to stdout and exits 0" {
 	run --separate-stderr vt-hls --help
 	assert_success
@@ -66,34 +75,23 @@ packaged() {
 }
 
 @test "vt-hls with nothing on stdin exits 65 and writes no master" {
-	run --separate-stderr vt-hls -d out </dev/null
-	assert_failure 65
-	assert_one_error vt-hls
-	[ ! -e out/master.m3u8 ] || flunk "master written"
+	hls_refused /dev/null
 }
 
 @test "vt-hls with a line that is not JSON exits 65" {
 	{ head -n 1 "$S/enc.jsonl"; echo '{"chunk": 1, '; } >bad.jsonl
-	run --separate-stderr vt-hls -d out <bad.jsonl
-	assert_failure 65
-	assert_one_error vt-hls
-	[ ! -e out/master.m3u8 ] || flunk "master written"
+	hls_refused bad.jsonl
 }
 
 @test "vt-hls with a chunk missing from the input fails and writes no master" {
 	grep -v '"chunk":1[,}]' "$S/enc.jsonl" >gap.jsonl
 	[ "$(wc -l <gap.jsonl)" -lt "$(wc -l <"$S/enc.jsonl")" ] || flunk "could not drop chunk 1"
-	run --separate-stderr vt-hls -d out <gap.jsonl
-	assert_failure 65
-	assert_one_error vt-hls
-	[ ! -e out/master.m3u8 ] || flunk "master written"
+	hls_refused gap.jsonl
 }
 
 @test "vt-hls with two rungs of one name exits 65 and writes nothing" {
 	jq -c 'if .type == "video" then .rungs[1].name = .rungs[0].name else . end' "$S/enc.jsonl" >twice.jsonl
-	run --separate-stderr vt-hls -d out <twice.jsonl
-	assert_failure 65
-	assert_one_error vt-hls
+	hls_refused twice.jsonl
 	assert_match "rung '180p' given twice" "$stderr"
 	[ ! -e out ] || flunk "out written: $(ls -A out)"
 }

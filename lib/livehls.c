@@ -267,6 +267,21 @@ on_start(struct hls *h, const json_t *line)
 	vt_lh_take_start(h, line);
 }
 
+/* What a segment's line and its first part's line both say of it: its init
+ * section, wall-clock time and discontinuity. */
+static void
+seg_begin(struct rend *r, struct seg *s, const json_t *line)
+{
+	const char *init = vt_json_str(line, "init", NULL);
+
+	free(s->init);
+	s->init = init ? vt_strdup(inside(r, init, "init")) : NULL;
+	s->wallclock = vt_parse_iso8601(vt_json_str(line, "wallclock", NULL));
+	if (s->wallclock < 0)
+		s->wallclock = 0;
+	s->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
+}
+
 /* A partial segment of the segment being written. */
 static void
 on_part(struct hls *h, const json_t *line)
@@ -274,7 +289,6 @@ on_part(struct hls *h, const json_t *line)
 	struct rend *r = vt_lh_find(h, vt_json_need_str(line, "rendition"));
 	int64_t cell = vt_json_need_int(line, "seq"), k = vt_json_need_int(line, "part");
 	double d = vt_json_num(line, "duration", -1);
-	const char *init = vt_json_str(line, "init", NULL);
 	struct seg *n;
 
 	if (!r)
@@ -292,13 +306,8 @@ on_part(struct hls *h, const json_t *line)
 		vt_lh_retire(h, r, n);
 	}
 	if (!n->nparts) {
-		free(n->init);
-		n->init = init ? vt_strdup(inside(r, init, "init")) : NULL;
+		seg_begin(r, n, line);
 		n->cell = cell;
-		n->wallclock = vt_parse_iso8601(vt_json_str(line, "wallclock", NULL));
-		if (n->wallclock < 0)
-			n->wallclock = 0;
-		n->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
 		n->duration = 0;
 	}
 	n->parts = vt_realloc(n->parts, (n->nparts + 1) * sizeof(*n->parts));
@@ -312,7 +321,7 @@ static void
 on_segment(struct hls *h, const json_t *line, double now)
 {
 	struct rend *r = vt_lh_find(h, vt_json_need_str(line, "rendition"));
-	const char *init = vt_json_str(line, "init", NULL), *codecs;
+	const char *codecs;
 	struct seg *s;
 	double d = vt_json_num(line, "duration", -1);
 
@@ -330,12 +339,8 @@ on_segment(struct hls *h, const json_t *line, double now)
 	s = &r->segs[r->n];
 	memset(s, 0, sizeof(*s));
 	s->uri = vt_strdup(inside(r, vt_json_str(line, "path", NULL), "path"));
-	s->init = init ? vt_strdup(inside(r, init, "init")) : NULL;
+	seg_begin(r, s, line);
 	s->duration = d;
-	s->wallclock = vt_parse_iso8601(vt_json_str(line, "wallclock", NULL));
-	if (s->wallclock < 0)
-		s->wallclock = 0;
-	s->disc = json_is_true(json_object_get(line, "discontinuity")) || r->resume;
 	s->bytes = vt_json_int_in(line, "bytes", 0, 0, MAX_BYTES);
 	s->cell = vt_json_int_in(line, "seq", -1, 0, MAX_COUNT);
 	/* The segment's parts, if they were all seen, are now its own. */

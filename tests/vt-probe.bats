@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # vt-probe: container and stream facts, checked against ffprobe.
+# shellcheck disable=SC2016,SC2030,SC2031 # probed sets f; its manifests are jq programs
 
 load test_helper
 

@@ -139,9 +139,7 @@ static json_t *
 start_line(struct live *lv)
 {
 	json_t *rs = json_array(), *line;
-	const AVStream *vs = lv->v.st;
 	int i;
-
 	double vframe = av_q2d(av_inv_q(lv->src.fps)), aframe = 1024.0 / 48000;
 
 	if (lv->a.st && lv->a.st->codecpar->sample_rate > 0)
@@ -168,15 +166,13 @@ start_line(struct live *lv)
 			json_object_set_new(j, "part_target", json_real(lv->o->part +
 			    (strcmp(vt_json_str(j, "type", ""), "audio") ? vframe : 2 * aframe)));
 	}
-	line = json_pack("{s:s,s:i,s:I,s:f,s:s,s:b,s:o,s:O,s:O,s:{s:i,s:i,s:f,s:s,s:s*}}",
+	line = json_pack("{s:s,s:i,s:I,s:f,s:s,s:b,s:o,s:O,s:O,s:{s:o,s:o}}",
 	    "type", "start", "epoch", lv->epoch, "seq", (json_int_t)lv->first_cell,
 	    "seg", lv->p.seg, "format", lv->o->fmt == VT_SEG_TS ? "ts" : "fmp4",
 	    "discontinuity", lv->epoch > 0 || lv->resumed, "renditions", rs,
 	    "skipped", lv->skipped, "notes", lv->notes,
-	    "input", "width", vs->codecpar->width, "height", vs->codecpar->height,
-	    "frame_rate", av_q2d(lv->src.fps),
-	    "video_codec", avcodec_get_name(vs->codecpar->codec_id),
-	    "audio_codec", lv->a.st ? avcodec_get_name(lv->a.st->codecpar->codec_id) : NULL);
+	    "input", "video", vt_stream_json(lv->v.st),
+	    "audio", lv->a.st ? vt_stream_json(lv->a.st) : json_null());
 	if (lv->part)
 		json_object_set_new(line, "part", json_real(lv->o->part));
 	return line;

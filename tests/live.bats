@@ -134,6 +134,26 @@ assert_aligned() {
 	[ "$(jq -r .type seg.jsonl | tail -1)" = end ]
 }
 
+@test "the start line describes the input's streams as vt-probe does: the same keys, of the same types" {
+	vt-livesegment -i "$S/live.mp4" -s 1 -r 144p -d out 2>/dev/null >lines.jsonl
+	head -1 lines.jsonl >start.json
+	vt-probe "$S/live.mp4" >probe.json
+	# each key's type; a rational's as [type, type]
+	jq -s -e 'def shape: map_values(if type == "array" then map(type) else type end);
+		(.[0].input) as $in | (.[1].streams) as $s
+		| ($s | map(select(.codec_type == "video"))[0]) as $v
+		| ($s | map(select(.codec_type == "audio"))[0]) as $a
+		| ($in.video | shape) == ($v | shape) and ($in.audio | shape) == ($a | shape)
+		and ($in.video | .sample_aspect_ratio == [1, 1] and .frame_rate == [30, 1])
+		and ($in.video | {width, height, codec_name}) == ($v | {width, height, codec_name})
+		and ($in.audio | {codec_name, sample_rate, channels}) == ($a | {codec_name, sample_rate, channels})' \
+		start.json probe.json >/dev/null || flunk "$(jq -c .input start.json)"
+	# no audio: null, as in vt-split's manifest
+	vt-livesegment -i "$S/vonly.mp4" -s 1 -r 144p -d out2 2>/dev/null >lines.jsonl
+	head -1 lines.jsonl >start.json
+	assert_json start.json '.input.audio == null and .input.video.codec_type == "video"'
+}
+
 @test "vt-hls --live: master and media playlists follow the live rules" {
 	pipeline -i "$S/live.mp4" -s 1 -r 180p,144p
 	finish

@@ -228,6 +228,7 @@ on_video(struct live *lv, AVFrame *f)
 	out = map_ts(lv, &lv->v, ts, dur);
 	if (out <= lv->last_vout || out < lv->base)
 		return;
+	atomic_store(&lv->vin_end, out + av_rescale(dur, 90000, AV_TIME_BASE));
 	/* An encoder that cannot keep up loses frames here, the same ones in
 	 * every rung, rather than fall further behind. */
 	if (lv->droppable && (vt_venc_backlog(lv->venc, &wait) >= vt_venc_queue_size(lv->venc) ||
@@ -332,6 +333,7 @@ epoch(struct live *lv)
 	lv->base = lv->grid.origin + lv->first_cell * lv->grid.seg;
 	lv->in0 = AV_NOPTS_VALUE;
 	lv->last_vout = INT64_MIN;
+	atomic_store(&lv->vin_end, INT64_MIN);
 	lv->rt_in0 = AV_NOPTS_VALUE;
 	atomic_store(&lv->dropped, 0);
 	atomic_store(&lv->inbytes, 0);

@@ -87,11 +87,24 @@ part_after(struct live *lv, struct rend *r, int64_t pkt_end)
 		part_finish(lv, r);
 }
 
+/* Where the input passed the end of r's segment: the end of its cell, or
+ * of the input. Frames dropped at the segment's tail are not lag. */
+static int64_t
+input_end(struct live *lv, const struct rend *r)
+{
+	int64_t end = lv->grid.origin + (r->cell + 1) * lv->grid.seg;
+	int64_t in = atomic_load(&lv->vin_end);
+
+	if (in < end)
+		end = in;
+	return end > r->end ? end : r->end;
+}
+
 static void
 seg_finish(struct live *lv, struct rend *r)
 {
 	double dur = (r->end - r->start) / 90000.0, now = vt_wallclock();
-	double lag = now - wall_at(lv, r->end);
+	double lag = now - wall_at(lv, input_end(lv, r));
 	json_t *line, *health;
 	char iso[32];
 

@@ -72,6 +72,8 @@ struct live {
 	double wall0;		/* Unix time at base */
 	struct stream v, a;
 	int64_t last_vout;
+	atomic_llong vin_end;	/* output ticks where the newest video frame
+				   read ends, kept or dropped */
 	atomic_llong dropped;
 	atomic_llong inbytes;	/* read from the input in this publish */
 	int dropwarned, droppable;	/* a live input: drop rather than wait */

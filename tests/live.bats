@@ -454,6 +454,19 @@ assert_aligned() {
 	assert_aligned
 }
 
+@test "lag counts from where the input passed a segment's end, not from its last frame" {
+	# frames only in the first 0.2 s of each second: each segment's last
+	# frame ends 0.8 s before its cell does
+	_ffmpeg -f lavfi -i "$_SRC_V:d=4" -vf "select='lt(mod(t\,1)\,0.2)'" -fps_mode passthrough \
+		-c:v libx264 -preset ultrafast -pix_fmt yuv420p gaps.mp4
+	vt-livesegment -R -i gaps.mp4 -s 1 -r 144p -d out 2>/dev/null >seg.jsonl
+	segments | jq -s -e 'map(select(.width)) | length == 4 and all(.duration < 0.35)' >/dev/null ||
+		flunk "$(segments | jq -c '[.seq, .start, .duration]')"
+	# the next cell's first frame, read in real time, completes each segment
+	segments | jq -s -e 'map(select(.width)) | .[:-1] | all(.health.lag < 0.6)' >/dev/null ||
+		flunk "$(segments | jq -c '[.seq, .duration, .health.lag]')"
+}
+
 @test "behind real time, memory stays flat: twice the stream, the same peak" {
 	for n in 5 10; do
 		f=$S/hd.mp4

@@ -219,7 +219,11 @@ assert_aligned() {
 
 @test "cleanup waits the RFC 8216 availability time, then deletes" {
 	HLS_ARGS="-w 1" pipeline -R -i "$S/live.mp4" -s 1 -r 144p
-	# Snapshots first, cheaply (time, playlist, folder); judged afterwards.
+	# Snapshots first, cheaply (time, playlist, folder, time); judged
+	# afterwards. A busy machine can stall the loop: a segment left the
+	# playlist after the last snapshot that lists it began, and went
+	# before the first that misses it ended, so that is the longest it
+	# can have been held, whatever the stalls.
 	mkdir snaps
 	i=0
 	while kill -0 "$PIPE_PID" 2>/dev/null; do
@@ -227,22 +231,24 @@ assert_aligned() {
 		date +%s.%N >"snaps/$i.t"
 		cp out/144p/index.m3u8 "snaps/$i.m3u8" 2>/dev/null || : >"snaps/$i.m3u8"
 		ls out/144p >"snaps/$i.ls" 2>/dev/null || true
+		date +%s.%N >"snaps/$i.e"
 		sleep 0.02
 	done
 	finish
-	declare -A left gone keep
+	declare -A seen left gone keep
 	for j in $(seq "$i"); do
-		now=$(cat "snaps/$j.t")
 		[ -s "snaps/$j.m3u8" ] || continue
 		listed=$(uris "snaps/$j.m3u8")
 		total=$(sed -n 's/^#EXTINF:\([0-9.]*\),/\1/p' "snaps/$j.m3u8" | paste -sd+ | bc)
 		for b in $(grep '^seg_' "snaps/$j.ls"); do
-			if ! grep -qx "$b" <<<"$listed" && [ -z "${left[$b]-}" ]; then
-				left[$b]=$now keep[$b]=$(echo "1 + $total" | bc)
+			if grep -qx "$b" <<<"$listed"; then
+				seen[$b]=$(cat "snaps/$j.t")
+			elif [ -n "${seen[$b]-}" ] && [ -z "${left[$b]-}" ]; then
+				left[$b]=${seen[$b]} keep[$b]=$(echo "1 + $total" | bc)
 			fi
 		done
 		for b in "${!left[@]}"; do
-			grep -qx "$b" "snaps/$j.ls" || [ -n "${gone[$b]-}" ] || gone[$b]=$now
+			grep -qx "$b" "snaps/$j.ls" || [ -n "${gone[$b]-}" ] || gone[$b]=$(cat "snaps/$j.e")
 		done
 	done
 	[ "${#gone[@]}" -ge 1 ] || flunk "nothing was deleted"

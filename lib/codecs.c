@@ -1,4 +1,4 @@
-/* RFC 6381 codec strings for HLS CODECS attributes. */
+/* Codec strings and extradata from a stream's first packet. */
 #include <stdio.h>
 #include <string.h>
 
@@ -74,8 +74,10 @@ vt_codec_string(const AVCodecParameters *par, const uint8_t *pkt, size_t pktlen,
 	}
 }
 
-uint8_t *
-vt_h264_extradata(const uint8_t *d, size_t len, int *outlen)
+/* The SPS and PPS in Annex B data, as Annex B extradata (av_malloc'ed,
+ * padded); NULL if absent. */
+static uint8_t *
+h264_extradata(const uint8_t *d, size_t len, int *outlen)
 {
 	const uint8_t *nal;
 	size_t pos = 0, n, total = 0;
@@ -104,8 +106,9 @@ vt_h264_extradata(const uint8_t *d, size_t len, int *outlen)
 	return out;
 }
 
-uint8_t *
-vt_aac_asc(const AVCodecParameters *par, int *outlen)
+/* The 2-byte AudioSpecificConfig of an AAC stream (av_malloc'ed, padded). */
+static uint8_t *
+aac_asc(const AVCodecParameters *par, int *outlen)
 {
 	static const int rates[] = { 96000, 88200, 64000, 48000, 44100, 32000, 24000,
 	    22050, 16000, 12000, 11025, 8000, 7350 };
@@ -121,4 +124,23 @@ vt_aac_asc(const AVCodecParameters *par, int *outlen)
 	asc[1] = (uint8_t)((idx & 1) << 7 | ch << 3);
 	*outlen = 2;
 	return asc;
+}
+
+int
+vt_codec_first_packet(AVCodecParameters *par, const uint8_t *pkt, size_t pktlen,
+    char *buf, size_t n)
+{
+	uint8_t *x = NULL;
+	int xn = 0;
+
+	if (par->codec_id == AV_CODEC_ID_H264 && !par->extradata_size)
+		x = h264_extradata(pkt, pktlen, &xn);
+	else if (par->codec_id == AV_CODEC_ID_AAC && !par->extradata_size)
+		x = aac_asc(par, &xn);
+	if (x) {
+		av_freep(&par->extradata);
+		par->extradata = x;
+		par->extradata_size = xn;
+	}
+	return vt_codec_string(par, pkt, pktlen, buf, n);
 }

@@ -1,4 +1,6 @@
-/* RFC 6381 codec strings for HLS CODECS attributes. */
+/* What a segment writer needs from a stream's first packet: the RFC 6381
+ * codec string for the HLS CODECS attribute, and the extradata fMP4 wants
+ * up front when the encoder gives the parameter sets only in-band. */
 #ifndef VT_CODECS_H
 #define VT_CODECS_H
 
@@ -13,11 +15,11 @@
 int vt_codec_string(const AVCodecParameters *par, const uint8_t *pkt, size_t pktlen,
     char *buf, size_t n);
 
-/* Find the H.264 SPS and PPS in Annex B data and return them as Annex B
- * extradata (av_malloc'ed, padded); NULL if absent. */
-uint8_t *vt_h264_extradata(const uint8_t *data, size_t len, int *outlen);
-
-/* The 2-byte AudioSpecificConfig of an AAC stream (av_malloc'ed, padded). */
-uint8_t *vt_aac_asc(const AVCodecParameters *par, int *outlen);
+/* Complete par from the stream's first packet pkt, for the segment
+ * writer: H.264 without extradata gets the SPS and PPS found in pkt (as
+ * Annex B), AAC without extradata its AudioSpecificConfig. Then the codec
+ * string into buf, as vt_codec_string. */
+int vt_codec_first_packet(AVCodecParameters *par, const uint8_t *pkt, size_t pktlen,
+    char *buf, size_t n);
 
 #endif

@@ -1,328 +1,20 @@
-/* Live transcoding: an input stream to a ladder of HLS segments. */
-#include <dirent.h>
+/* vt-livesegment's input session: open the input (or wait for a
+ * publisher, again after each one leaves), plan the ladder on the first
+ * publish, read and decode at the input's pace, keep each stream's
+ * timeline continuous, and feed the encoders, dropping frames rather than
+ * fall behind a live input. The segments are livecut.c's. */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-
 #include "vt.h"
-#include "aenc.h"
-#include "codecs.h"
 #include "decode.h"
-#include "grid.h"
-#include "live.h"
+#include "livecut.h"
 #include "media.h"
-#include "venc.h"
 
 static volatile sig_atomic_t stopsig;
-
-/* One rendition being cut into segments: a rung, or the audio. */
-struct rend {
-	struct live *lv;
-	int index;		/* rung index; -1 for audio */
-	const char *name;
-	char *dir;		/* absolute */
-	const struct vt_rung *rung;
-	struct vt_segwriter *w;
-	char init[40], seg[40], codecs[40];
-	int open, disc;
-	int64_t cell, start, end, bytes, frames;
-	/* LL-HLS: the partial segment being written, the part'th of the
-	 * segment; it covers part grid slot pslot */
-	int part, popen, pindep;
-	int64_t pslot, pstart, pend;
-	char pname[48];
-	double busy0;
-	int64_t in0;		/* input bytes read when the segment began */
-	double t0;		/* and when */
-};
-
-/* A decoded input stream and the map of its timestamps to the output. */
-struct stream {
-	int idx;
-	AVStream *st;
-	AVCodecContext *dec;
-	int64_t adj;		/* microseconds added to keep it continuous */
-	int64_t last, lastdur;	/* microseconds, after adj */
-	int64_t errors;
-};
-
-struct live {
-	const struct vt_live_opts *o;
-	struct vt_params p;
-	struct vt_grid grid;
-	int64_t part;		/* ticks per partial segment; 0: none */
-	struct vt_source src;
-	struct vt_rung rungs[VT_MAX_RUNGS];
-	int nrungs, has_audio, planned;
-	json_t *skipped, *notes;
-	struct rend *r;		/* nrungs rungs, then the audio */
-	int nr;
-	struct vt_venc_conf vconf;
-	struct vt_venc *venc;
-	struct vt_aenc *aenc;
-	/* the current epoch: one publish */
-	int epoch, resumed;
-	int64_t first_cell;	/* the epoch's first grid cell */
-	int64_t base;		/* output ticks where it starts */
-	int64_t in0;		/* input microseconds at base */
-	double wall0;		/* Unix time at base */
-	struct stream v, a;
-	int64_t last_vout;
-	atomic_llong dropped;
-	atomic_llong inbytes;	/* read from the input in this publish */
-	int dropwarned, droppable;	/* a live input: drop rather than wait */
-	/* reading */
-	AVFormatContext *in;
-	int reading, stalled, openfails;
-	double activity;	/* vt_now() of the last data */
-	double opened;		/* Unix time the publish began */
-	double rt_t0;		/* --realtime: clock at rt_in0 */
-	int64_t rt_in0;
-	pthread_mutex_t out;	/* standard output */
-};
-
-static void
-emit(struct live *lv, json_t *line)
-{
-	pthread_mutex_lock(&lv->out);
-	vt_json_print(line);
-	pthread_mutex_unlock(&lv->out);
-}
-
-/* Segments. */
-
-static double
-wall_at(const struct live *lv, int64_t ticks)
-{
-	return lv->wall0 + (ticks - lv->base) / 90000.0;
-}
-
-static void
-part_name(struct rend *r, int64_t cell, int k)
-{
-	snprintf(r->pname, sizeof(r->pname), "part_%08lld_%d.m4s", (long long)cell, k);
-}
-
-/* Partial segments (LL-HLS): each a file of its own, announced by a
- * "part" line as soon as it is complete; the segment holds them all. */
-static void
-part_finish(struct live *lv, struct rend *r)
-{
-	int64_t bytes = vt_seg_part_end(r->w);
-	json_t *line;
-	char iso[32];
-
-	vt_iso8601(iso, sizeof(iso), wall_at(lv, r->start));
-	line = json_pack("{s:s,s:s,s:I,s:i,s:s++,s:f,s:b,s:I,s:s,s:b}", "type", "part",
-	    "rendition", r->name, "seq", (json_int_t)r->cell, "part", r->part,
-	    "path", r->name, "/", r->pname, "duration", (r->pend - r->pstart) / 90000.0,
-	    "independent", r->pindep, "bytes", (json_int_t)bytes, "wallclock", iso,
-	    "discontinuity", r->disc);
-	json_object_set_new(line, "init", json_sprintf("%s/%s", r->name, r->init));
-	r->popen = 0;
-	r->part++;
-	emit(lv, line);
-}
-
-/* Before a packet goes into the segment: end the partial segment if the
- * packet falls in a later slot of the part grid, and begin one. */
-static void
-part_before(struct live *lv, struct rend *r, const AVPacket *pkt)
-{
-	int64_t slot = (pkt->pts - (lv->grid.origin + r->cell * lv->grid.seg)) / lv->part;
-
-	if (slot < 0)
-		slot = 0;
-	if (r->popen && slot != r->pslot)
-		part_finish(lv, r);
-	if (r->popen)
-		return;
-	part_name(r, r->cell, r->part);
-	vt_seg_part_begin(r->w, r->pname);
-	r->popen = 1;
-	r->pslot = slot;
-	r->pstart = pkt->pts;
-	r->pend = pkt->pts;
-	r->pindep = r->index < 0 || (pkt->flags & AV_PKT_FLAG_KEY);
-}
-
-/* After it: a packet that reaches the end of its slot ends the partial
- * segment at once, without waiting for the next packet. */
-static void
-part_after(struct live *lv, struct rend *r, int64_t pkt_end)
-{
-	int64_t end = lv->grid.origin + r->cell * lv->grid.seg + (r->pslot + 1) * lv->part;
-
-	if (pkt_end > r->pend)
-		r->pend = pkt_end;
-	if (r->pend >= end)
-		part_finish(lv, r);
-}
-
-static void
-seg_finish(struct live *lv, struct rend *r)
-{
-	double dur = (r->end - r->start) / 90000.0, now = vt_wallclock();
-	double lag = now - wall_at(lv, r->end);
-	json_t *line, *health;
-	char iso[32];
-
-	vt_iso8601(iso, sizeof(iso), wall_at(lv, r->start));
-	if (r->popen)
-		part_finish(lv, r);
-	r->bytes = vt_seg_end(r->w);
-	r->open = 0;
-	health = json_pack("{s:I,s:f}", "dropped", (json_int_t)atomic_load(&lv->dropped),
-	    "lag", lag > 0 ? lag : 0.0);
-	if (vt_now() > r->t0)
-		json_object_set_new(health, "input_bitrate", json_integer((json_int_t)(
-		    (atomic_load(&lv->inbytes) - r->in0) * 8 / (vt_now() - r->t0))));
-	if (r->index >= 0) {
-		double busy = vt_venc_busy(lv->venc, r->index) - r->busy0;
-
-		json_object_set_new(health, "speed", busy > 0 ? json_real(dur / busy) : json_null());
-	}
-	line = json_pack("{s:s,s:s,s:I,s:s++,s:f,s:I,s:f,s:s,s:b,s:I,s:I,s:s,s:I,s:o}",
-	    "type", "segment", "rendition", r->name, "seq", (json_int_t)r->cell,
-	    "path", r->name, "/", r->seg, "duration", dur, "start_pts", (json_int_t)r->start,
-	    "start", r->start / 90000.0, "wallclock", iso,
-	    "discontinuity", r->disc, "bytes", (json_int_t)r->bytes,
-	    "frames", (json_int_t)r->frames, "codecs", r->codecs,
-	    "bitrate", (json_int_t)(r->rung ? r->rung->bitrate : lv->p.audio_bitrate),
-	    "health", health);
-	if (lv->o->fmt == VT_SEG_FMP4)
-		json_object_set_new(line, "init", json_sprintf("%s/%s", r->name, r->init));
-	if (lv->part)
-		json_object_set_new(line, "parts", json_integer(r->part));
-	if (r->rung) {
-		json_object_set_new(line, "width", json_integer(r->rung->width));
-		json_object_set_new(line, "height", json_integer(r->rung->height));
-	}
-	r->disc = 0;
-	emit(lv, line);
-}
-
-/* The first packet of an epoch opens the rendition's writer: the stream
- * parameters (and, for H.264, the SPS) come from the encoder. */
-static void
-rend_open(struct live *lv, struct rend *r, const AVCodecContext *enc, const AVPacket *pkt)
-{
-	AVCodecParameters *par = avcodec_parameters_alloc();
-
-	avcodec_parameters_from_context(par, enc);
-	if (par->codec_id == AV_CODEC_ID_H264 && par->extradata_size == 0) {
-		int n;
-		uint8_t *x = vt_h264_extradata(pkt->data, pkt->size, &n);
-
-		if (x) {
-			par->extradata = x;
-			par->extradata_size = n;
-		}
-	}
-	if (vt_codec_string(par, pkt->data, pkt->size, r->codecs, sizeof(r->codecs)) < 0)
-		r->codecs[0] = '\0';
-	snprintf(r->init, sizeof(r->init), "init_%08lld.mp4", (long long)lv->first_cell);
-	r->w = vt_seg_open(r->dir, lv->o->fmt, par, r->init, lv->grid.origin, pkt);
-	avcodec_parameters_free(&par);
-}
-
-/* An encoded packet: cut where the grid cell changes (video: at the IDR
- * frame the encoder was told to put there). */
-static void
-cut(struct live *lv, struct rend *r, const AVCodecContext *enc, AVPacket *pkt)
-{
-	int64_t cell, pkt_end;
-
-	av_packet_rescale_ts(pkt, enc->time_base, VT_TB);
-	cell = vt_grid_cell(&lv->grid, pkt->pts);
-	if (cell < lv->first_cell)
-		cell = lv->first_cell;
-	if (r->open && cell != r->cell && (r->index < 0 || (pkt->flags & AV_PKT_FLAG_KEY)))
-		seg_finish(lv, r);
-	if (!r->w)
-		rend_open(lv, r, enc, pkt);
-	if (!r->open) {
-		snprintf(r->seg, sizeof(r->seg), "seg_%08lld.%s", (long long)cell,
-		    vt_seg_ext(lv->o->fmt));
-		vt_seg_begin(r->w, r->seg);
-		r->cell = cell;
-		r->start = pkt->pts;
-		r->end = pkt->pts;
-		r->frames = 0;
-		r->busy0 = r->index >= 0 ? vt_venc_busy(lv->venc, r->index) : 0;
-		r->in0 = atomic_load(&lv->inbytes);
-		r->t0 = vt_now();
-		r->open = 1;
-		r->part = 0;
-	}
-	pkt_end = pkt->pts + pkt->duration;
-	if (pkt_end > r->end)
-		r->end = pkt_end;
-	r->frames++;
-	if (lv->part)
-		part_before(lv, r, pkt);
-	vt_seg_write(r->w, pkt);	/* which rescales pkt */
-	if (lv->part)
-		part_after(lv, r, pkt_end);
-}
-
-static void
-on_video_packet(void *arg, int i, const AVCodecContext *enc, AVPacket *pkt)
-{
-	struct live *lv = arg;
-
-	cut(lv, &lv->r[i], enc, pkt);
-}
-
-static void
-on_audio_packet(void *arg, int i, const AVCodecContext *enc, AVPacket *pkt)
-{
-	struct live *lv = arg;
-
-	cut(lv, &lv->r[lv->nrungs], enc, pkt);
-}
-
-/* The highest grid cell of any segment already in dir, or -1: a restarted
- * stream goes on after it. */
-static int64_t
-last_cell(const char *dir)
-{
-	DIR *d = opendir(dir), *sub;
-	struct dirent *e, *s;
-	int64_t max = -1;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = vt_path_join(dir, e->d_name);
-		if ((sub = opendir(p))) {
-			while ((s = readdir(sub))) {
-				long long c;
-				char ext[8];
-
-				if (sscanf(s->d_name, "seg_%8lld.%7s", &c, ext) == 2 && c > max)
-					max = c;
-			}
-			closedir(sub);
-		}
-		free(p);
-	}
-	closedir(d);
-	return max;
-}
-
-/* Input. */
 
 static int
 interrupted(void *arg)
@@ -447,9 +139,7 @@ static json_t *
 start_line(struct live *lv)
 {
 	json_t *rs = json_array(), *line;
-	const AVStream *vs = lv->v.st;
 	int i;
-
 	double vframe = av_q2d(av_inv_q(lv->src.fps)), aframe = 1024.0 / 48000;
 
 	if (lv->a.st && lv->a.st->codecpar->sample_rate > 0)
@@ -476,15 +166,13 @@ start_line(struct live *lv)
 			json_object_set_new(j, "part_target", json_real(lv->o->part +
 			    (strcmp(vt_json_str(j, "type", ""), "audio") ? vframe : 2 * aframe)));
 	}
-	line = json_pack("{s:s,s:i,s:I,s:f,s:s,s:b,s:o,s:O,s:O,s:{s:i,s:i,s:f,s:s,s:s*}}",
+	line = json_pack("{s:s,s:i,s:I,s:f,s:s,s:b,s:o,s:O,s:O,s:{s:o,s:o}}",
 	    "type", "start", "epoch", lv->epoch, "seq", (json_int_t)lv->first_cell,
 	    "seg", lv->p.seg, "format", lv->o->fmt == VT_SEG_TS ? "ts" : "fmp4",
 	    "discontinuity", lv->epoch > 0 || lv->resumed, "renditions", rs,
 	    "skipped", lv->skipped, "notes", lv->notes,
-	    "input", "width", vs->codecpar->width, "height", vs->codecpar->height,
-	    "frame_rate", av_q2d(lv->src.fps),
-	    "video_codec", avcodec_get_name(vs->codecpar->codec_id),
-	    "audio_codec", lv->a.st ? avcodec_get_name(lv->a.st->codecpar->codec_id) : NULL);
+	    "input", "video", vt_stream_json(lv->v.st),
+	    "audio", lv->a.st ? vt_stream_json(lv->a.st) : json_null());
 	if (lv->part)
 		json_object_set_new(line, "part", json_real(lv->o->part));
 	return line;
@@ -540,6 +228,7 @@ on_video(struct live *lv, AVFrame *f)
 	out = map_ts(lv, &lv->v, ts, dur);
 	if (out <= lv->last_vout || out < lv->base)
 		return;
+	atomic_store(&lv->vin_end, out + av_rescale(dur, 90000, AV_TIME_BASE));
 	/* An encoder that cannot keep up loses frames here, the same ones in
 	 * every rung, rather than fall further behind. */
 	if (lv->droppable && (vt_venc_backlog(lv->venc, &wait) >= vt_venc_queue_size(lv->venc) ||
@@ -562,7 +251,7 @@ on_audio(struct live *lv, AVFrame *f)
 	if (!lv->has_audio || ts == AV_NOPTS_VALUE || f->sample_rate <= 0)
 		return;
 	if (!lv->aenc)
-		lv->aenc = vt_aenc_new(lv->a.dec, &lv->p, 0, on_audio_packet, lv);
+		lv->aenc = vt_aenc_new(lv->a.dec, &lv->p, 0, vt_lc_audio_packet, lv);
 	out = map_ts(lv, &lv->a, ts, av_rescale(f->nb_samples, AV_TIME_BASE, f->sample_rate));
 	if (out == AV_NOPTS_VALUE || out < lv->base)
 		return;
@@ -631,7 +320,6 @@ epoch(struct live *lv)
 	AVPacket *pkt = av_packet_alloc();
 	AVFrame *f = av_frame_alloc();
 	const char *why = "eof";
-	int64_t next, vcell;
 	int i, err, vi, ai;
 
 	vi = vt_best_stream(lv->in, AVMEDIA_TYPE_VIDEO);
@@ -645,13 +333,14 @@ epoch(struct live *lv)
 	lv->base = lv->grid.origin + lv->first_cell * lv->grid.seg;
 	lv->in0 = AV_NOPTS_VALUE;
 	lv->last_vout = INT64_MIN;
+	atomic_store(&lv->vin_end, INT64_MIN);
 	lv->rt_in0 = AV_NOPTS_VALUE;
 	atomic_store(&lv->dropped, 0);
 	atomic_store(&lv->inbytes, 0);
 	lv->dropwarned = 0;
 	for (i = 0; i < lv->nr; i++)
 		lv->r[i].disc = lv->epoch > 0 || lv->resumed;
-	emit(lv, start_line(lv));
+	vt_lc_emit(lv, start_line(lv));
 	lv->venc = vt_venc_new(lv->rungs, lv->nrungs, &lv->vconf);
 
 	while (!stopsig) {
@@ -693,39 +382,7 @@ epoch(struct live *lv)
 		vt_aenc_free(lv->aenc);
 		lv->aenc = NULL;
 	}
-	next = lv->first_cell;
-	vcell = lv->nrungs && lv->r[0].w ? lv->r[0].cell : INT64_MAX;
-	for (i = 0; i < lv->nr; i++) {
-		struct rend *r = &lv->r[i];
-
-		/* Audio running on past the video's last cell would make a
-		 * segment no video segment matches. */
-		if (r->open && r->index < 0 && r->cell > vcell) {
-			char *p = vt_path_join(r->dir, r->seg);
-
-			vt_seg_end(r->w);
-			unlink(p);
-			free(p);
-			/* The parts announced are vt-hls's to remove, when no
-			 * viewer can want them any more; only the open one goes. */
-			if (r->popen) {
-				part_name(r, r->cell, r->part);
-				p = vt_path_join(r->dir, r->pname);
-				unlink(p);
-				free(p);
-			}
-			r->popen = 0;
-			r->open = 0;
-			r->cell--;
-		}
-		if (r->open)
-			seg_finish(lv, r);
-		if (r->w && r->cell + 1 > next)
-			next = r->cell + 1;
-		vt_seg_close(r->w);
-		r->w = NULL;
-	}
-	lv->first_cell = next;
+	lv->first_cell = vt_lc_end_epoch(lv);
 	vt_venc_free(lv->venc);
 	lv->venc = NULL;
 	avcodec_free_context(&lv->v.dec);
@@ -748,10 +405,10 @@ vt_live_run(const struct vt_live_opts *o)
 	lv.part = llround(o->part * 90000);
 	pthread_mutex_init(&lv.out, NULL);
 	lv.vconf = (struct vt_venc_conf){ .src = &lv.src, .p = &lv.p, .live = 1,
-	    .queue = o->queue, .onpacket = on_video_packet, .arg = &lv };
+	    .queue = o->queue, .onpacket = vt_lc_video_packet, .arg = &lv };
 	/* A file read as fast as it decodes can wait for the encoders. */
 	lv.droppable = o->listen || o->realtime || strstr(o->url, "://");
-	last = last_cell(o->dir);
+	last = vt_lc_last_cell(o->dir);
 	lv.resumed = last >= 0;
 	lv.first_cell = last + 1;
 	avformat_network_init();
@@ -778,7 +435,7 @@ vt_live_run(const struct vt_live_opts *o)
 			break;
 		vt_info("waiting for the publisher to return");
 	}
-	emit(&lv, json_pack("{s:s,s:s,s:I}", "type", "end", "reason", stopsig ? "stop" : why,
+	vt_lc_emit(&lv, json_pack("{s:s,s:s,s:I}", "type", "end", "reason", stopsig ? "stop" : why,
 	    "seq", (json_int_t)lv.first_cell));
 	json_decref(lv.skipped);
 	json_decref(lv.notes);

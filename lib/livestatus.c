@@ -28,14 +28,17 @@ void
 vt_lh_take_start(struct hls *h, const json_t *line)
 {
 	const json_t *in = json_object_get(line, "input");
+	const json_t *v = json_object_get(in, "video");
 	struct stream_health *t = &h->health;
+	int num = 0, den = 1;
 
 	t->end[0] = '\0';
-	t->width = (int)vt_json_int_in(in, "width", 0, 0, 65535);
-	t->height = (int)vt_json_int_in(in, "height", 0, 0, 65535);
-	t->frame_rate = vt_json_num_in(in, "frame_rate", 0, 0, 1000);
-	name_in(t->video_codec, sizeof(t->video_codec), in, "video_codec");
-	name_in(t->audio_codec, sizeof(t->audio_codec), in, "audio_codec");
+	t->width = (int)vt_json_int_in(v, "width", 0, 0, 65535);
+	t->height = (int)vt_json_int_in(v, "height", 0, 0, 65535);
+	vt_json_rational(v, "frame_rate", &num, &den);
+	t->frame_rate = num / (double)den <= 1000 ? num / (double)den : 0;
+	name_in(t->video_codec, sizeof(t->video_codec), v, "codec_name");
+	name_in(t->audio_codec, sizeof(t->audio_codec), json_object_get(in, "audio"), "codec_name");
 }
 
 void

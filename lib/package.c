@@ -127,27 +127,6 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 	c->pending = av_packet_clone(pkt);
 }
 
-/* Parameters for the output muxer from the first packet: fMP4 needs the
- * H.264 parameter sets and the AAC config up front. */
-static AVCodecParameters *
-output_params(const AVStream *st, const AVPacket *first)
-{
-	AVCodecParameters *par = avcodec_parameters_alloc();
-	uint8_t *x = NULL;
-	int n = 0;
-
-	avcodec_parameters_copy(par, st->codecpar);
-	if (par->codec_id == AV_CODEC_ID_H264 && !par->extradata_size)
-		x = vt_h264_extradata(first->data, first->size, &n);
-	else if (par->codec_id == AV_CODEC_ID_AAC && !par->extradata_size)
-		x = vt_aac_asc(par, &n);
-	if (x) {
-		par->extradata = x;
-		par->extradata_size = n;
-	}
-	return par;
-}
-
 static void
 cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *dir,
     enum vt_segfmt fmt, const struct vt_grid *grid, int64_t max_cell)
@@ -174,9 +153,10 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 			}
 			av_packet_rescale_ts(pkt, st->time_base, VT_TB);
 			if (!c.w) {
-				AVCodecParameters *par = output_params(st, pkt);
+				AVCodecParameters *par = avcodec_parameters_alloc();
 
-				if (vt_codec_string(par, pkt->data, pkt->size, r->codecs,
+				avcodec_parameters_copy(par, st->codecpar);
+				if (vt_codec_first_packet(par, pkt->data, pkt->size, r->codecs,
 				    sizeof(r->codecs)) < 0)
 					vt_die(VT_EX_DATAERR, "%s: codec %s cannot go in HLS", r->name,
 					    avcodec_get_name(par->codec_id));

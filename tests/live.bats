@@ -145,6 +145,26 @@ assert_aligned() {
 	[ "$(jq -r .type seg.jsonl | tail -1)" = end ]
 }
 
+@test "the start line describes the input's streams as vt-probe does: the same keys, of the same types" {
+	vt-livesegment -i "$S/live.mp4" -s 1 -r 144p -d out 2>/dev/null >lines.jsonl
+	head -1 lines.jsonl >start.json
+	vt-probe "$S/live.mp4" >probe.json
+	# each key's type; a rational's as [type, type]
+	jq -s -e 'def shape: map_values(if type == "array" then map(type) else type end);
+		(.[0].input) as $in | (.[1].streams) as $s
+		| ($s | map(select(.codec_type == "video"))[0]) as $v
+		| ($s | map(select(.codec_type == "audio"))[0]) as $a
+		| ($in.video | shape) == ($v | shape) and ($in.audio | shape) == ($a | shape)
+		and ($in.video | .sample_aspect_ratio == [1, 1] and .frame_rate == [30, 1])
+		and ($in.video | {width, height, codec_name}) == ($v | {width, height, codec_name})
+		and ($in.audio | {codec_name, sample_rate, channels}) == ($a | {codec_name, sample_rate, channels})' \
+		start.json probe.json >/dev/null || flunk "$(jq -c .input start.json)"
+	# no audio: null, as in vt-split's manifest
+	vt-livesegment -i "$S/vonly.mp4" -s 1 -r 144p -d out2 2>/dev/null >lines.jsonl
+	head -1 lines.jsonl >start.json
+	assert_json start.json '.input.audio == null and .input.video.codec_type == "video"'
+}
+
 @test "vt-hls --live: master and media playlists follow the live rules" {
 	pipeline -i "$S/live.mp4" -s 1 -r 180p,144p
 	finish
@@ -210,7 +230,11 @@ assert_aligned() {
 
 @test "cleanup waits the RFC 8216 availability time, then deletes" {
 	HLS_ARGS="-w 1" pipeline -R -i "$S/live.mp4" -s 1 -r 144p
-	# Snapshots first, cheaply (time, playlist, folder); judged afterwards.
+	# Snapshots first, cheaply (time, playlist, folder, time); judged
+	# afterwards. A busy machine can stall the loop: a segment left the
+	# playlist after the last snapshot that lists it began, and went
+	# before the first that misses it ended, so that is the longest it
+	# can have been held, whatever the stalls.
 	mkdir snaps
 	i=0
 	while kill -0 "$PIPE_PID" 2>/dev/null; do
@@ -218,22 +242,24 @@ assert_aligned() {
 		date +%s.%N >"snaps/$i.t"
 		cp out/144p/index.m3u8 "snaps/$i.m3u8" 2>/dev/null || : >"snaps/$i.m3u8"
 		ls out/144p >"snaps/$i.ls" 2>/dev/null || true
+		date +%s.%N >"snaps/$i.e"
 		sleep 0.02
 	done
 	finish
-	declare -A left gone keep
+	declare -A seen left gone keep
 	for j in $(seq "$i"); do
-		now=$(cat "snaps/$j.t")
 		[ -s "snaps/$j.m3u8" ] || continue
 		listed=$(uris "snaps/$j.m3u8")
 		total=$(sed -n 's/^#EXTINF:\([0-9.]*\),/\1/p' "snaps/$j.m3u8" | paste -sd+ | bc)
 		for b in $(grep '^seg_' "snaps/$j.ls"); do
-			if ! grep -qx "$b" <<<"$listed" && [ -z "${left[$b]-}" ]; then
-				left[$b]=$now keep[$b]=$(echo "1 + $total" | bc)
+			if grep -qx "$b" <<<"$listed"; then
+				seen[$b]=$(cat "snaps/$j.t")
+			elif [ -n "${seen[$b]-}" ] && [ -z "${left[$b]-}" ]; then
+				left[$b]=${seen[$b]} keep[$b]=$(echo "1 + $total" | bc)
 			fi
 		done
 		for b in "${!left[@]}"; do
-			grep -qx "$b" "snaps/$j.ls" || [ -n "${gone[$b]-}" ] || gone[$b]=$now
+			grep -qx "$b" "snaps/$j.ls" || [ -n "${gone[$b]-}" ] || gone[$b]=$(cat "snaps/$j.e")
 		done
 	done
 	[ "${#gone[@]}" -ge 1 ] || flunk "nothing was deleted"
@@ -433,6 +459,19 @@ assert_aligned() {
 	(($(echo "$second < $first + 0.5 && $second < 3" | bc))) ||
 		flunk "lag grew from $first s to $second s"
 	assert_aligned
+}
+
+@test "lag counts from where the input passed a segment's end, not from its last frame" {
+	# frames only in the first 0.2 s of each second: each segment's last
+	# frame ends 0.8 s before its cell does
+	_ffmpeg -f lavfi -i "$_SRC_V:d=4" -vf "select='lt(mod(t\,1)\,0.2)'" -fps_mode passthrough \
+		-c:v libx264 -preset ultrafast -pix_fmt yuv420p gaps.mp4
+	vt-livesegment -R -i gaps.mp4 -s 1 -r 144p -d out 2>/dev/null >seg.jsonl
+	segments | jq -s -e 'map(select(.width)) | length == 4 and all(.duration < 0.35)' >/dev/null ||
+		flunk "$(segments | jq -c '[.seq, .start, .duration]')"
+	# the next cell's first frame, read in real time, completes each segment
+	segments | jq -s -e 'map(select(.width)) | .[:-1] | all(.health.lag < 0.6)' >/dev/null ||
+		flunk "$(segments | jq -c '[.seq, .duration, .health.lag]')"
 }
 
 @test "behind real time, memory stays flat: twice the stream, the same peak" {

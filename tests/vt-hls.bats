@@ -288,7 +288,10 @@ hls_refused() {
 		def ms: (.wallclock | sub("\\.[0-9]+Z$"; "Z") | fromdate) * 1000
 			+ (.wallclock | capture("\\.(?<f>[0-9]+)Z$").f | tonumber) + .duration * 1000;
 		(map(select(.type == "segment")) | group_by(.rendition)) as $r
-		| {input: (map(select(.type == "start")) | last | .input),
+		| {input: (map(select(.type == "start")) | last | .input
+			| {width: .video.width, height: .video.height,
+			   frame_rate: (.video.frame_rate | .[0] / .[1]),
+			   video_codec: .video.codec_name, audio_codec: .audio.codec_name}),
 		   end: (map(select(.type == "end")) | last | .reason),
 		   last_ms: (map(select(.type == "segment") | ms) | max),
 		   speed: ([$r[] | last | select(.width) | .health.speed] | min),

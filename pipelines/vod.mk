@@ -298,10 +298,7 @@ $(W)/hls.params: FORCE | $(W)/scenes.json
 
 # The master playlist, written last, means the job is done: the optional
 # steps end first.
-$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/plan.json | $(W)/thumb.json
-	for d in $(OUT)/*p/; do n=$$(basename "$$d"); \
-	  [[ $$n =~ ^[0-9]+p$$ ]] && ! jq -e --arg n "$$n" 'any(.rungs[]; .name == $$n)' $(W)/plan.json >/dev/null \
-	  && rm -rf -- "$$d"; done; true
+$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params | $(W)/thumb.json
 	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) \
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@

@@ -1,13 +1,17 @@
 /* Packaging encoded chunks into VOD HLS. */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libavcodec/avcodec.h>
 
 #include "vt.h"
+#include "chunks.h"
 #include "codecs.h"
 #include "grid.h"
 #include "media.h"
@@ -320,127 +324,128 @@ free_rendition(struct rendition *r)
 	free(r->segs);
 }
 
-/* Sort the input lines: video lines by chunk, checked to be complete and
- * consistent; at most one audio line. */
-static const json_t **
-collect(const json_t *lines, size_t *nchunks, const json_t **audio, struct vt_grid *grid)
+/* A name vt-hls gives a file in a rendition's folder: the playlist, the
+ * init section, a segment, or one of their temp names. */
+static int
+hls_file(const char *name)
 {
-	const json_t **chunks = NULL, *l;
-	double offset = -1, seg = -1, o, s;
-	size_t i, n = 0;
-	long long idx, total;
+	size_t n = strlen(name);
+	char *s;
+	int ok;
 
-	*audio = NULL;
-	json_array_foreach(lines, i, l) {
-		const char *type = vt_json_str(l, "type", "video");
-		const json_t *g = json_object_get(l, "grid");
-
-		if (!json_is_object(l))
-			vt_die(VT_EX_DATAERR, "input line %zu is not an object", i + 1);
-		o = vt_json_num(g, "offset", -1);
-		s = vt_json_num(g, "seg", -1);
-		if (o < 0 || s <= 0)
-			vt_die(VT_EX_DATAERR, "input line %zu: missing 'grid'", i + 1);
-		if (offset >= 0 && (o != offset || s != seg))
-			vt_die(VT_EX_DATAERR, "input line %zu: segment grid differs", i + 1);
-		offset = o;
-		seg = s;
-		if (!strcmp(type, "audio")) {
-			if (*audio)
-				vt_die(VT_EX_DATAERR, "more than one audio line");
-			*audio = l;
-			continue;
-		}
-		if (strcmp(type, "video"))
-			vt_die(VT_EX_DATAERR, "input line %zu: unknown type '%s'", i + 1, type);
-		idx = vt_json_need_int(l, "chunk");
-		total = vt_json_need_int(l, "chunks");
-		if (total < 1 || total > 1000000 || idx < 0 || idx >= total)
-			vt_die(VT_EX_DATAERR, "input line %zu: bad chunk %lld of %lld", i + 1, idx, total);
-		if (!chunks) {
-			n = (size_t)total;
-			chunks = vt_calloc(n, sizeof(*chunks));
-		} else if ((size_t)total != n) {
-			vt_die(VT_EX_DATAERR, "input line %zu: chunk count differs", i + 1);
-		}
-		if (chunks[idx])
-			vt_die(VT_EX_DATAERR, "chunk %lld given twice", idx);
-		chunks[idx] = l;
+	if (name[0] == '.' && n > 8 && name[n - 7] == '.') {
+		s = vt_asprintf("%.*s", (int)(n - 8), name + 1);
+		ok = hls_file(s);
+		free(s);
+		return ok;
 	}
-	for (i = 0; i < n; i++)
-		if (!chunks[i])
-			vt_die(VT_EX_DATAERR, "chunk %zu of %zu is missing", i, n);
-	if (!n && !*audio)
-		vt_die(VT_EX_DATAERR, "no input: want vt-encode result lines");
-	vt_grid_init(grid, offset, seg);
-	*nchunks = n;
-	return chunks;
+	if (!strcmp(name, "index.m3u8") || !strcmp(name, VT_SEG_INIT))
+		return 1;
+	if (strncmp(name, "seg_", 4) || (n = strspn(name + 4, "0123456789")) < 5)
+		return 0;
+	return !strcmp(name + 4 + n, ".ts") || !strcmp(name + 4 + n, ".m4s");
 }
 
-/* The rungs of chunk 0; every chunk must have the same. */
-static size_t
-rungs_of(const json_t **chunks, size_t n, struct rendition **out)
+/* Remove folder name in dfd if it holds files vt-hls writes and nothing
+ * else; else leave it whole. */
+static void
+remove_rendition(int dfd, const char *name)
 {
-	const json_t *rungs = json_object_get(chunks[0], "rungs"), *r, *o;
-	struct rendition *rs;
-	size_t i, k, nr = json_array_size(rungs);
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	struct stat st;
+	int pass;
 
-	if (!json_is_array(rungs) || nr == 0 || nr > 64)
-		vt_die(VT_EX_DATAERR, "chunk 0: missing 'rungs'");
-	rs = vt_calloc(nr, sizeof(*rs));
-	json_array_foreach(rungs, i, r) {
-		rs[i].name = vt_json_need_str(r, "name");
-		if (!vt_safe_name(rs[i].name) || !strcmp(rs[i].name, "audio"))
-			vt_die(VT_EX_DATAERR, "bad rung name '%s'", rs[i].name);
-		for (k = 0; k < i; k++)
-			if (!strcmp(rs[k].name, rs[i].name))
-				vt_die(VT_EX_DATAERR, "chunk 0: rung '%s' given twice", rs[i].name);
-		rs[i].width = (int)vt_json_need_int(r, "width");
-		rs[i].height = (int)vt_json_need_int(r, "height");
-		rs[i].is_video = 1;
-		for (k = 1; k < n; k++) {
-			o = json_array_get(json_object_get(chunks[k], "rungs"), i);
-			if (strcmp(vt_json_str(o, "name", ""), rs[i].name) ||
-			    vt_json_int(o, "width", 0) != rs[i].width ||
-			    vt_json_int(o, "height", 0) != rs[i].height)
-				vt_die(VT_EX_DATAERR, "chunk %zu: rungs differ from chunk 0", k);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((e = readdir(d))) {
+			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+				continue;
+			if (!pass && (!hls_file(e->d_name) ||
+			    fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISREG(st.st_mode))) {
+				vt_warn("%s: old rendition kept: '%s' is not vt-hls's", name, e->d_name);
+				closedir(d);
+				return;
+			}
+			if (pass && unlinkat(fd, e->d_name, 0) < 0 && errno != ENOENT)
+				vt_warn("cannot remove '%s/%s': %s", name, e->d_name, strerror(errno));
 		}
 	}
-	*out = rs;
-	return nr;
+	closedir(d);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0)
+		vt_warn("cannot remove old rendition '%s': %s", name, strerror(errno));
+}
+
+/* Remove from out the renditions of rungs not among the nr in rs, left by
+ * an earlier run: folders named as vt-encode names rungs (such as
+ * "720p"), never a symbolic link. */
+static void
+remove_old_rungs(const char *out, const struct rendition *rs, size_t nr)
+{
+	DIR *d = opendir(out);
+	struct dirent *e;
+	struct stat st;
+	size_t k, n;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		n = strspn(e->d_name, "0123456789");
+		if (!n || strcmp(e->d_name + n, "p") ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		for (k = 0; k < nr && strcmp(rs[k].name, e->d_name); k++)
+			;
+		if (k == nr)
+			remove_rendition(dirfd(d), e->d_name);
+	}
+	closedir(d);
 }
 
 json_t *
 vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
     const struct vt_session_data *sd, size_t nsd)
 {
-	const json_t **chunks, *aline;
-	struct rendition *rs = NULL, audio = { .name = "audio" };
+	const json_t *aline;
+	struct rendition *rs, audio = { .name = "audio" };
 	struct vt_variant *vars;
 	struct vt_audio_rendition ar = { "audio", "default", "audio/index.m3u8", 0 };
-	struct vt_grid grid;
-	size_t nchunks, nr = 0, i, k;
+	struct vt_chunks ch;
+	size_t nr, i, k;
 	int64_t end = INT64_MIN, max_cell, peak = 0, avg = 0;
 	const char **paths;
 	json_t *jr = json_array(), *ja = json_null(), *sum;
 	char *dir, *master;
 
-	chunks = collect(lines, &nchunks, &aline, &grid);
-	if (nchunks)
-		nr = rungs_of(chunks, nchunks, &rs);
+	vt_chunks_read(lines, &ch);
+	aline = ch.audio;
+	nr = ch.nrungs;
+	rs = vt_calloc(nr ? nr : 1, sizeof(*rs));
+	for (k = 0; k < nr; k++) {
+		rs[k].name = ch.rungs[k].name;
+		rs[k].width = ch.rungs[k].width;
+		rs[k].height = ch.rungs[k].height;
+		rs[k].is_video = 1;
+	}
 	/* The last cell is dropped into the one before when it would hold a
 	 * sliver under half a second: a tiny segment inflates peak rates. */
 	for (k = 0; k < nr; k++)
-		for (i = 0; i < nchunks; i++) {
-			double e = vt_json_num(json_array_get(json_object_get(chunks[i], "rungs"), k),
-			    "end", 0);
+		for (i = 0; i < ch.n; i++) {
+			double e = vt_json_num(vt_chunks_rung(&ch, i, k), "end", 0);
 			if (llround(e * 90000) > end)
 				end = llround(e * 90000);
 		}
 	if (!nr)
 		end = llround(vt_json_num(aline, "end", 0) * 90000);
-	max_cell = vt_grid_cell(&grid, end);
-	if (max_cell > 0 && end - (grid.origin + max_cell * grid.seg) < 45000)
+	max_cell = vt_grid_cell(&ch.grid, end);
+	if (max_cell > 0 && end - (ch.grid.origin + max_cell * ch.grid.seg) < 45000)
 		max_cell--;
 
 	vt_mkdirs(out);
@@ -448,28 +453,27 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 		const char *p = vt_json_need_str(aline, "path");
 
 		dir = vt_path_join(out, "audio");
-		cut_stream(&audio, &p, 1, dir, fmt, &grid, max_cell);
+		cut_stream(&audio, &p, 1, dir, fmt, &ch.grid, max_cell);
 		write_playlist(&audio, dir, fmt);
 		free(dir);
 		ar.channels = audio.channels;
 	}
-	paths = vt_calloc(nchunks ? nchunks : 1, sizeof(*paths));
+	paths = vt_calloc(ch.n ? ch.n : 1, sizeof(*paths));
 	vars = vt_calloc(nr ? nr : 1, sizeof(*vars));
 	for (k = 0; k < nr; k++) {
 		char *pl = vt_asprintf("%s/index.m3u8", rs[k].name), *codecs;
 
-		for (i = 0; i < nchunks; i++)
-			paths[i] = vt_json_need_str(json_array_get(json_object_get(chunks[i],
-			    "rungs"), k), "path");
+		for (i = 0; i < ch.n; i++)
+			paths[i] = vt_chunks_path(&ch, i, k);
 		dir = vt_path_join(out, rs[k].name);
-		cut_stream(&rs[k], paths, nchunks, dir, fmt, &grid, max_cell);
+		cut_stream(&rs[k], paths, ch.n, dir, fmt, &ch.grid, max_cell);
 		write_playlist(&rs[k], dir, fmt);
 		free(dir);
 		bandwidth(&rs[k], aline ? &audio : NULL, &peak, &avg);
 		codecs = aline ? vt_asprintf("%s,%s", rs[k].codecs, audio.codecs) :
 		    vt_strdup(rs[k].codecs);
 		vars[k] = (struct vt_variant){ pl, peak, avg, codecs, rs[k].width, rs[k].height,
-		    frame_rate(chunks[0], &rs[k]), aline ? "audio" : NULL };
+		    frame_rate(ch.video[0], &rs[k]), aline ? "audio" : NULL };
 		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, vars[k].frame_rate, pl));
 	}
 	master = vt_path_join(out, "master.m3u8");
@@ -484,8 +488,9 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 
 		vt_master_write(master, &v, 1, NULL, sd, nsd);
 	}
+	remove_old_rungs(out, rs, nr);
 	sum = json_pack("{s:s,s:s,s:f,s:o,s:o}", "master", "master.m3u8",
-	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "seg", grid.seg / 90000.0,
+	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "seg", ch.grid.seg / 90000.0,
 	    "renditions", jr, "audio", ja);
 	if (nsd) {
 		json_t *js = json_array();
@@ -504,7 +509,7 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 	free(vars);
 	free(paths);
 	free(rs);
-	free(chunks);
+	vt_chunks_free(&ch);
 	free(master);
 	return sum;
 }

@@ -215,59 +215,114 @@ det_free(struct det *d)
 	sws_freeContext(d->sws);
 }
 
-/* A video that ends more than a second (and 5%) before its stated end has
- * lost its tail. The container's duration counts only when the video is
- * its one stream. */
+/* A video that ends more than a second (and 5%) before want, its stated
+ * end, has lost its tail. */
 static void
-check_end(const AVFormatContext *fmt, const AVStream *st, double start, double end)
+check_end(const char *what, double start, double end, double want)
 {
-	double want;
-
-	if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
-		want = (st->duration + (st->start_time != AV_NOPTS_VALUE ? st->start_time : 0)) *
-		    av_q2d(st->time_base);
-	else if (fmt->nb_streams == 1 && fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
-		want = (double)(fmt->duration + (fmt->start_time != AV_NOPTS_VALUE ?
-		    fmt->start_time : 0)) / AV_TIME_BASE;
-	else
-		return;
 	if (end < want - fmax(1, (want - start) * 0.05))
 		vt_die(VT_EX_DATAERR, "'%s' is truncated: its video stops at %.3f s of %.3f s",
-		    fmt->url, end, want);
+		    what, end, want);
+}
+
+/* The stated end of stream st of fmt, or NAN: the container's counts only
+ * when the video is its one stream. */
+static double
+stated_end(const AVFormatContext *fmt, const AVStream *st)
+{
+	if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+		return (st->duration + (st->start_time != AV_NOPTS_VALUE ? st->start_time : 0)) *
+		    av_q2d(st->time_base);
+	if (fmt->nb_streams == 1 && fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+		return (double)(fmt->duration + (fmt->start_time != AV_NOPTS_VALUE ?
+		    fmt->start_time : 0)) / AV_TIME_BASE;
+	return NAN;
+}
+
+/* The main video stream of fmt, the others discarded. */
+static int
+video_stream(AVFormatContext *fmt)
+{
+	unsigned i;
+	int idx;
+
+	if ((idx = vt_best_stream(fmt, AVMEDIA_TYPE_VIDEO)) < 0)
+		vt_die(VT_EX_DATAERR, "'%s' has no video stream", fmt->url);
+	for (i = 0; i < fmt->nb_streams; i++)
+		fmt->streams[i]->discard = (int)i == idx ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
+	return idx;
+}
+
+/* Decode stream idx of fmt into d, the first input setting it up. */
+static void
+feed(struct det *d, AVFormatContext *fmt, int idx)
+{
+	AVStream *st = fmt->streams[idx];
+	AVCodecContext *dec;
+
+	if (!d->ring) {
+		d->out->stream = idx;
+		d->out->time_base = st->time_base;
+		det_init(d, st);
+	} else if (av_cmp_q(st->time_base, d->out->time_base)) {
+		vt_die(VT_EX_DATAERR, "'%s': time base %d/%d, not %d/%d as the files before",
+		    fmt->url, st->time_base.num, st->time_base.den, d->out->time_base.num,
+		    d->out->time_base.den);
+	}
+	dec = vt_open_decoder(st, fmt->url, d->o->threads);
+	/* Small pictures hide what the deblocking filter would smooth. */
+	dec->skip_loop_filter = AVDISCARD_ALL;
+	vt_decode_all(fmt, idx, dec, onframe, d);
+	avcodec_free_context(&dec);
+}
+
+/* Judge the last frames and fill in the totals; what names the input. */
+static void
+finish(struct det *d, const char *what)
+{
+	while (d->next < d->n)
+		judge(d, d->next++);
+	if (!d->n)
+		vt_die(VT_EX_DATAERR, "'%s': no video frame could be decoded", what);
+	d->out->frames = d->n;
+	d->out->start = frame_time(d, d->first_pts);
+	d->out->end = frame_time(d, d->pts[(d->n - 1) % d->ring] +
+	    (d->last_dur > 0 ? d->last_dur : 0));
 }
 
 void
 vt_scenes_detect(AVFormatContext *fmt, const struct vt_scene_opts *o, struct vt_scenes *out)
 {
 	struct det d = { .o = o, .out = out };
-	AVCodecContext *dec;
-	AVStream *st;
-	unsigned i;
 	int idx;
+	double want;
 
 	memset(out, 0, sizeof(*out));
-	if ((idx = vt_best_stream(fmt, AVMEDIA_TYPE_VIDEO)) < 0)
-		vt_die(VT_EX_DATAERR, "'%s' has no video stream", fmt->url);
-	for (i = 0; i < fmt->nb_streams; i++)
-		fmt->streams[i]->discard = (int)i == idx ? AVDISCARD_DEFAULT : AVDISCARD_ALL;
-	st = fmt->streams[idx];
-	out->stream = idx;
-	out->time_base = st->time_base;
-	dec = vt_open_decoder(st, fmt->url, o->threads);
-	/* Small pictures hide what the deblocking filter would smooth. */
-	dec->skip_loop_filter = AVDISCARD_ALL;
-	det_init(&d, st);
-	vt_decode_all(fmt, idx, dec, onframe, &d);
-	while (d.next < d.n)
-		judge(&d, d.next++);
-	if (!d.n)
-		vt_die(VT_EX_DATAERR, "'%s': no video frame could be decoded", fmt->url);
-	out->frames = d.n;
-	out->start = frame_time(&d, d.first_pts);
-	out->end = frame_time(&d, d.pts[(d.n - 1) % d.ring] + (d.last_dur > 0 ? d.last_dur : 0));
-	check_end(fmt, st, out->start, out->end);
+	idx = video_stream(fmt);
+	feed(&d, fmt, idx);
+	finish(&d, fmt->url);
+	if (!isnan(want = stated_end(fmt, fmt->streams[idx])))
+		check_end(fmt->url, out->start, out->end, want);
 	det_free(&d);
-	avcodec_free_context(&dec);
+}
+
+void
+vt_scenes_detect_files(const char *const *paths, size_t n, double end, const char *what,
+    const struct vt_scene_opts *o, struct vt_scenes *out)
+{
+	struct det d = { .o = o, .out = out };
+	AVFormatContext *fmt;
+	size_t k;
+
+	memset(out, 0, sizeof(*out));
+	for (k = 0; k < n; k++) {
+		fmt = vt_open_input(paths[k]);
+		feed(&d, fmt, video_stream(fmt));
+		avformat_close_input(&fmt);
+	}
+	finish(&d, what);
+	check_end(what, out->start, out->end, end);
+	det_free(&d);
 }
 
 json_t *

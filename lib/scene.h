@@ -41,6 +41,14 @@ struct vt_scenes {
 void vt_scenes_detect(AVFormatContext *fmt, const struct vt_scene_opts *o,
     struct vt_scenes *out);
 
+/* The same over the n files at paths, which follow on from each other as
+ * the chunks of a rung that vt-encode wrote: their frames are one video,
+ * in the time base of the first file, which the others must share. The
+ * video must last until end, in seconds, as the files' maker states it;
+ * what names them in messages. */
+void vt_scenes_detect_files(const char *const *paths, size_t n, double end, const char *what,
+    const struct vt_scene_opts *o, struct vt_scenes *out);
+
 /* The detection document: input, stream, time_base, frames, start_time,
  * duration, threshold and cuts [{frame, pts, time, score}]. */
 json_t *vt_scenes_json(const struct vt_scenes *s, const char *input, double threshold);

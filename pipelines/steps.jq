@@ -9,9 +9,6 @@
 #   thumb.args     from the request: vt-thumb's options ($dir: the
 #                  thumbnails folder, $shots: vt-scenes' output); in scene
 #                  mode without shots ($arg "auto") it chooses as in auto
-#   scenes.m3u8    from every chunk's vt-encode line (slurped): the chunks
-#                  of rung $arg, the smallest, as one playlist, with paths
-#                  from $work; nothing without a rung
 # The values are the request's, unchecked: the tools check them, and their
 # --check prints the settings that the parameter files record. Arguments
 # come out as words for the shell, each single-quoted by @sh.
@@ -31,11 +28,4 @@ elif $what == "thumb.args" then
   | opt("-m"; .mode) + opt("-t"; .time) + opt("-w"; .width) + opt("-i"; .sprite_interval)
     + (if .mode == "scene" then ["-s", $shots] else [] end) + ["-d", $dir]
   | @sh
-elif $what == "scenes.m3u8" then
-  [.[] | .rungs[] | select(.name == $arg)] as $c
-  | select($arg != "" and ($c | length) > 0)
-  | "#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-PLAYLIST-TYPE:VOD",
-    "#EXT-X-TARGETDURATION:\([$c[] | .end - .start] | max | ceil)",
-    ($c[] | "#EXTINF:\(.end - .start),", (.path | if startswith("/") then . else ltrimstr($work + "/") end)),
-    "#EXT-X-ENDLIST"
 else error("steps.jq: unknown \($what)") end

@@ -160,8 +160,7 @@ $(W)/source: FORCE | $(W)
 sha256 = { sha256sum < $(1); } 2>/dev/null | cut -c1-64
 # steps WHAT [ARG]: pipelines/steps.jq making WHAT, from the files named next.
 steps = jq -r -f $(VT_ROOT)/pipelines/steps.jq --arg what $(1) --arg arg $(if $(2),$(2),'') \
-    --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json \
-    --arg work $(W)
+    --arg dir $(OUT)/$(if $(findstring thumb,$(1)),thumbnails,chapters) --arg shots $(W)/scenes.json
 
 # check WHAT TOOL: TOOL --check judges the request's values for the
 # optional step that WHAT's arguments are for, with its own ranges.
@@ -260,15 +259,13 @@ $(W)/scenes.params: FORCE $(W)/request.json
 	$(call step-params,--arg sha "$$([ -z "$$t" ] || $(call sha256,"$$t"))",vt-scenes,{titles_sha256: $$sha})
 	@$(call retry-if,$(W)/warn/scenes.json)
 
-$(W)/scenes.json: $(W)/scenes.params $(W)/plan.json $(CHUNKS:%=$(E)/c%.json) | $(TOOLS)
-	@rm -f $(CHAPTER_FILES) $(W)/scenes.m3u8
+$(W)/scenes.json: $(W)/scenes.params $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(TOOLS)
+	@rm -f $(CHAPTER_FILES)
 	@$(call step-args,$(W)/scenes.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; exit 0; fi; \
 	c=$$1; shift; \
-	$(call steps,scenes.m3u8,"$$(jq -r '.rungs[-1].name // empty' $(W)/plan.json)") -s \
-	    $(CHUNKS:%=$(E)/c%.json) > $(W)/scenes.m3u8; \
-	if [ -s $(W)/scenes.m3u8 ]; then set -- "$$@" -- $(W)/scenes.m3u8; else set -- "$$@" -- "$$VT_SRC"; fi; \
-	$(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | \
+	  $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
 	[ -e $@ ] || rm -f $(CHAPTER_FILES)
 
 # The thumbnail's scene mode chooses from the shots, so it waits for them
@@ -298,10 +295,7 @@ $(W)/hls.params: FORCE | $(W)/scenes.json
 
 # The master playlist, written last, means the job is done: the optional
 # steps end first.
-$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/plan.json | $(W)/thumb.json
-	for d in $(OUT)/*p/; do n=$$(basename "$$d"); \
-	  [[ $$n =~ ^[0-9]+p$$ ]] && ! jq -e --arg n "$$n" 'any(.rungs[]; .name == $$n)' $(W)/plan.json >/dev/null \
-	  && rm -rf -- "$$d"; done; true
+$(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params | $(W)/thumb.json
 	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) \
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@

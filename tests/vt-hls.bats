@@ -239,6 +239,51 @@ hls_refused() {
 	assert_ladder_frames out "$SRC"
 }
 
+@test "vt-hls removes the folder of a rung no longer in the input, and nothing else" {
+	packaged vonly || return
+	cp -r "$S/vonly" out
+	# An old 720p rendition, with a temp file a killed run left.
+	mkdir out/720p
+	cp "$S/vonly/90p/"* out/720p/
+	: >out/720p/.seg_00001.m4s.Ab12Cd
+	# Rung-like folders vt-hls did not fill, a link to one, and other names.
+	mkdir out/480p out/360p out/extra elsewhere
+	cp "$S/vonly/90p/"* out/480p/
+	echo mine >out/480p/notes.txt
+	cp -r "$S/vonly/90p" elsewhere/1080p
+	ln -s "$PWD/elsewhere/1080p" out/1080p
+	ln -s "$PWD/elsewhere/1080p/index.m3u8" out/360p/index.m3u8
+	cp "$S/vonly/90p/"* out/extra/
+	run --separate-stderr vt-hls -d out <"$S/video.jsonl"
+	assert_success
+	[ ! -e out/720p ] || flunk "720p is left: $(ls -A out/720p)"
+	assert_equal "1080p 180p 360p 480p 90p extra master.m3u8" "$(ls -A out | LC_ALL=C sort | paste -sd ' ')"
+	[ -f out/480p/notes.txt ] && [ -f out/480p/index.m3u8 ] || flunk "480p lost files: $(ls -A out/480p)"
+	[ -L out/1080p ] && [ -L out/360p/index.m3u8 ] || flunk "a link is gone"
+	diff -r "$S/vonly/90p" elsewhere/1080p || flunk "the linked folder changed"
+	diff -r "$S/vonly/90p" out/extra || flunk "extra changed"
+	assert_match "480p: old rendition kept: 'notes.txt'" "$stderr"
+	assert_match "360p: old rendition kept: 'index.m3u8'" "$stderr"
+	assert_ladder_frames out "$SRC"
+}
+
+@test "vt-hls: a line naming a file out of the encode folder exits 65 and writes nothing" {
+	jq -c --arg p "$SRC" 'if .chunk == 1 then .rungs[0].path = $p else . end' "$S/enc.jsonl" >out.jsonl
+	run --separate-stderr vt-hls -d out <out.jsonl
+	assert_failure 65
+	assert_one_error vt-hls
+	assert_match "is not where vt-encode writes 180p/c00001.ts" "$stderr"
+	cp -r "$S/enc" enc
+	ln -sf "$S/enc/180p/c00001.ts" enc/180p/c00001.ts
+	jq -c --arg from "$S/enc/" --arg to "$PWD/enc/" '(.path, .rungs[]?.path) |= ($to + ltrimstr($from))' \
+		"$S/enc.jsonl" >out.jsonl
+	run --separate-stderr vt-hls -d out <out.jsonl
+	assert_failure 65
+	assert_one_error vt-hls
+	assert_match "'$PWD/enc/180p/c00001.ts' leads out of the encode folder" "$stderr"
+	[ ! -e out ] || flunk "out written: $(ls -A out)"
+}
+
 @test "vt-hls --session-data names a URI in the master after the header, and changes nothing else" {
 	packaged fmp4
 	run --separate-stderr vt-hls -S com.apple.hls.chapters=chapters/chapters-hls.json \

@@ -67,7 +67,19 @@ setup_file() {
 		 [a][b]concat=n=2:v=1,format=yuv420p[v]" -map '[v]' "${_X[@]}" "$d/fade.mp4" || return
 	_ff -f lavfi -i testsrc2=$s:d=3 -f lavfi -i smptebars=$s:d=3 -filter_complex \
 		"[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]xfade=transition=dissolve:duration=1:offset=2[v]" \
-		-map '[v]' "${_X[@]}" "$d/dissolve.mp4"
+		-map '[v]' "${_X[@]}" "$d/dissolve.mp4" || return
+	# cuts.mp4 split and encoded to two rungs: vt-encode's lines, audio too.
+	# shellcheck disable=SC2046
+	vt-split -c 2 $(split_seg 2) -d "$d/chunks" "$d/cuts.mp4" >"$d/chunks.json" &&
+		vt-encode -r 180p,90p -s 2 -P ultrafast -d "$d/enc" <"$d/chunks.json" >"$d/enc.jsonl" &&
+		vt-encode --audio -s 2 -d "$d/enc" <"$d/chunks.json" >>"$d/enc.jsonl"
+}
+
+# enc_copy: a copy of the encode in ./enc, and its lines naming it in ./enc.jsonl.
+enc_copy() {
+	cp -r "$S/enc" enc &&
+		jq -c --arg from "$S/enc/" --arg to "$PWD/enc/" \
+			'(.path, .rungs[]?.path) |= ($to + ltrimstr($from))' "$S/enc.jsonl" >enc.jsonl
 }
 
 # f1 TRUTH DETECTED: F1 score of detected cut frames against the true
@@ -450,4 +462,78 @@ assert_chapters() {
 	assert_failure 73
 	assert_one_error vt-scenes
 	assert_equal "" "$output"
+}
+
+@test "vt-scenes reads vt-encode's lines: the smallest rung's chunks give the source's cuts and chapters" {
+	run --separate-stderr vt-scenes -c src -m 3 "$S/cuts.mp4"
+	assert_success
+	local src=$output
+	run --separate-stderr vt-scenes -c enc -m 3 <"$S/enc.jsonl"
+	assert_success
+	assert_equal "" "$stderr"
+	assert_json "$output" ".input == \"$S/enc/90p\""
+	assert_json "$output" ".frames == $(jq .frames <<<"$src") and .threshold == 0.4"
+	assert_equal "$(paste -sd ' ' "$S/cuts.mp4.truth")" "$(cuts_of "$output" | paste -sd ' ')"
+	assert_near "$(jq .duration <<<"$src")" "$(jq .duration <<<"$output")" 0.0005 duration
+	# On the encode's timeline, which starts at the grid's offset.
+	assert_json "$output" ".start_time == $(jq '.grid.offset' <(head -n 1 "$S/enc.jsonl"))"
+	assert_json "$(jq -s '{s: .[0], e: .[1]}' <(echo "$src") <(echo "$output"))" \
+		'[range(0; .s.cuts | length) as $i | (.s.cuts[$i].time - .s.start_time) - (.e.cuts[$i].time - .e.start_time)
+		  | fabs < 0.0005] | all'
+	diff -r src enc || flunk "the chapters differ from the source's"
+	run --separate-stderr vt-scenes --rung 180p <"$S/enc.jsonl"
+	assert_success
+	assert_json "$output" ".input == \"$S/enc/180p\""
+	assert_equal "$(paste -sd ' ' "$S/cuts.mp4.truth")" "$(cuts_of "$output" | paste -sd ' ')"
+}
+
+@test "vt-scenes: a chunk line naming a file out of the encode folder exits 65" {
+	enc_copy || return
+	mkdir -p other/90p
+	cp enc/90p/c00001.ts other/90p/
+	# Named there, and reached by a link from the encode folder.
+	jq -c --arg p "$PWD/other/90p/c00001.ts" 'if .chunk == 1 then .rungs[1].path = $p else . end' enc.jsonl >out.jsonl
+	run --separate-stderr vt-scenes -c ch <out.jsonl
+	assert_failure 65
+	assert_one_error vt-scenes
+	assert_match "not in the encode folder" "$stderr"
+	ln -sf "$PWD/other/90p/c00001.ts" enc/90p/c00001.ts
+	run --separate-stderr vt-scenes -c ch <enc.jsonl
+	assert_failure 65
+	assert_one_error vt-scenes
+	assert_match "'$PWD/enc/90p/c00001.ts' leads out of the encode folder" "$stderr"
+	jq -c 'if .chunk == 1 then .rungs[1].path = "/etc/passwd" else . end' enc.jsonl >out.jsonl
+	run --separate-stderr vt-scenes -c ch <out.jsonl
+	assert_failure 65
+	assert_match "'/etc/passwd' is not where vt-encode writes 90p/c00001.ts" "$stderr"
+	assert_equal "" "$output"
+	[ ! -e ch ] || flunk "chapters written"
+}
+
+@test "vt-scenes: a chunk file missing exits 66 naming it" {
+	enc_copy || return
+	rm enc/90p/c00002.ts
+	run --separate-stderr vt-scenes -c ch <enc.jsonl
+	assert_failure 66
+	assert_one_error vt-scenes
+	assert_match "cannot open '$PWD/enc/90p/c00002.ts'" "$stderr"
+	assert_equal "" "$output"
+	[ ! -e ch ] || flunk "chapters written"
+}
+
+@test "vt-scenes --rung: a rung the lines lack exits 65; with a file or a manifest, 64" {
+	run --separate-stderr vt-scenes -r 720p <"$S/enc.jsonl"
+	assert_failure 65
+	assert_one_error vt-scenes
+	assert_match "no rung '720p'" "$stderr"
+	run --separate-stderr vt-scenes -r 90p "$S/cuts.mp4"
+	assert_failure 64
+	assert_one_error vt-scenes
+	run --separate-stderr vt-scenes -r 90p < <(jq -n --arg f "$S/cuts.mp4" '{input: $f}')
+	assert_failure 64
+	assert_one_error vt-scenes
+	grep '"audio"' "$S/enc.jsonl" >audio.jsonl
+	run --separate-stderr vt-scenes <audio.jsonl
+	assert_failure 65
+	assert_match "no video" "$stderr"
 }

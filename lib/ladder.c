@@ -69,6 +69,8 @@ vt_params_load(struct vt_params *p, json_t *o)
 		}
 		p->res = len ? p->resbuf : NULL;
 	}
+	if ((v = json_object_get(o, "seg")) && !json_is_null(v) && !json_is_number(v))
+		vt_die(VT_EX_DATAERR, "params: 'seg' must be a number of seconds");
 	p->seg = vt_json_num(o, "seg", p->seg);
 	if (!(p->seg >= VT_SEG_MIN && p->seg <= VT_SEG_MAX))
 		vt_die(VT_EX_DATAERR, "params: 'seg' must be %g..%g seconds", VT_SEG_MIN, VT_SEG_MAX);

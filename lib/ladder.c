@@ -40,10 +40,9 @@ vt_bitrate_json(const json_t *v, const char *what)
 void
 vt_params_load(struct vt_params *p, json_t *o)
 {
-	json_t *v;
-
 	static const char *const keys[VT_ASK_WM] = { "resolutions", "seg", "preset", "threads",
 	    "bitrates", "audio_bitrate", "audio_channels" };
+	json_t *v;
 	size_t k;
 
 	if (!json_is_object(o))
@@ -102,7 +101,6 @@ vt_preset_known(const char *name)
 {
 	static const char *const presets[] = { "ultrafast", "superfast", "veryfast", "faster",
 	    "fast", "medium", "slow", "slower", "veryslow", "placebo" };
-
 	size_t i;
 
 	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
@@ -322,4 +320,3 @@ vt_rung_json(const struct vt_rung *r)
 	    "maxrate", (json_int_t)r->maxrate, "bufsize", (json_int_t)r->bufsize,
 	    "gop", r->gop, "profile", r->profile);
 }
-

@@ -291,7 +291,6 @@ vt_split(const char *path, const char *dir, double chunk_sec, double seg,
 	s.cells = llround(chunk_sec / seg);
 	if (s.cells < 1)
 		s.cells = 1;
-
 	s.in = vt_open_input(path);
 	s.chunks = json_array();
 	v = vt_best_stream(s.in, AVMEDIA_TYPE_VIDEO);

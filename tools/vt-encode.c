@@ -75,7 +75,7 @@ usage(int status)
 
 /* The chunks were cut on vt-split's segment grid, which its manifest
  * gives: keyframes forced on another grid would fall mid-segment. A
- * length asked for here (asked, by -s or the params file) must agree. */
+ * length asked for here (by -s or the params file) must agree. */
 static void
 grid_from_manifest(struct vt_params *p, const json_t *m)
 {

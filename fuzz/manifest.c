@@ -1,13 +1,13 @@
 /* Fuzz target: the single-document JSON readers of the tools. Each input
  * is read as a tool's standard input manifest (vt-probe, vt-split,
  * vt-thumb, vt-scenes, and vt-encode --plan), as a params file
- * (vt-encode, vt-livesegment), as vt-thumb's --scenes file and as
- * vt-scenes' --titles file. */
+ * (vt-encode, vt-livesegment), as a plan (vt-split --plan, a manifest's
+ * "plan"), as vt-thumb's --scenes file and as vt-scenes' --titles file. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "vt.h"
-#include "ladder.h"
+#include "plan.h"
 #include "chapters.h"
 #include "thumb.h"
 #include "fuzz.h"
@@ -50,6 +50,18 @@ params(const struct vt_fuzz_input *in)
 }
 
 static void
+plan(const struct vt_fuzz_input *in)
+{
+	char *path = vt_fuzz_file("plan.json", in);
+	struct vt_plan pl;
+
+	vt_plan_load(&pl, vt_json_load_file(path), "plan");
+	json_decref(pl.json);
+	vt_plan_free(&pl);
+	free(path);
+}
+
+static void
 scenes(const struct vt_fuzz_input *in)
 {
 	FILE *f = vt_fuzz_stream(in);
@@ -79,6 +91,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	vt_fuzz_case("standard input", standard_input, &in);
 	vt_fuzz_case("params", params, &in);
+	vt_fuzz_case("plan", plan, &in);
 	vt_fuzz_case("scenes", scenes, &in);
 	vt_fuzz_case("titles", titles, &in);
 	return 0;

@@ -11,7 +11,7 @@ split(const struct vt_fuzz_input *in)
 {
 	char *path = vt_fuzz_file("media", in);
 	char *dir = vt_path_join(vt_fuzz_dir(), "chunks");
-	json_t *m = vt_split(path, dir, 0.5, 0.5);
+	json_t *m = vt_split(path, dir, 0.5, 0.5, NULL);
 
 	vt_fuzz_plan(m);
 	json_decref(m);

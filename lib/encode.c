@@ -119,9 +119,11 @@ video_frame(void *arg, AVFrame *f)
 
 json_t *
 vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *src,
-    const struct vt_rung *rungs, int nrungs, const json_t *skipped,
-    const struct vt_params *p, const char *dir)
+    const struct vt_plan *pl, const char *dir)
 {
+	const struct vt_params *p = &pl->p;
+	const struct vt_rung *rungs = pl->rungs;
+	int nrungs = pl->n;
 	const char *path = vt_json_need_str(chunk, "path");
 	int64_t want = vt_json_int(chunk, "frames", -1);
 	int idx = (int)vt_json_need_int(chunk, "index"), i;
@@ -186,7 +188,7 @@ vt_encode_chunk(const json_t *m, const json_t *chunk, const struct vt_source *sr
 	    "chunks", (json_int_t)json_array_size(json_object_get(m, "chunks")),
 	    "frames", (json_int_t)j.kept, "time_base", json_object_get(json_object_get(m, "video"), "time_base"),
 	    "frame_rate", vt_json_rational_new(src->fps.num, src->fps.den),
-	    "grid", "offset", p->offset, "seg", p->seg, "rungs", jr, "skipped", skipped);
+	    "grid", "offset", p->offset, "seg", p->seg, "rungs", jr, "skipped", pl->skipped);
 	avcodec_free_context(&dec);
 	avformat_close_input(&in);
 	free(outs);
@@ -236,8 +238,9 @@ audio_frame(void *arg, AVFrame *f)
 }
 
 json_t *
-vt_encode_audio(const json_t *m, const struct vt_params *p, const char *dir)
+vt_encode_audio(const json_t *m, const struct vt_plan *pl, const char *dir)
 {
+	const struct vt_params *p = &pl->p;
 	const char *path = vt_json_need_str(m, "source");
 	const json_t *ja = json_object_get(m, "audio");
 	const AVCodecContext *enc;

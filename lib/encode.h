@@ -4,25 +4,24 @@
 
 #include <jansson.h>
 
-#include "ladder.h"
+#include "plan.h"
 
-/* Encode chunk c of a vt-split manifest to every rung: one decode feeds a
+/* Encode chunk c of a vt-split manifest, whose video is src, to every rung
+ * of the plan: one decode feeds a
  * filter graph that splits to a scaler per rung; each rung is encoded with
  * libx264 to dir/<rung>/cNNNNN.ts. Frames outside the chunk's
  * [start_pts, end_pts) are dropped, timestamps move to the output timeline
  * (see grid.h) and IDR frames are forced where the grid cell changes.
  * Returns the chunk's result line (see vt-encode(1)). */
 json_t *vt_encode_chunk(const json_t *manifest, const json_t *chunk,
-    const struct vt_source *src, const struct vt_rung *rungs, int nrungs,
-    const json_t *skipped, const struct vt_params *p, const char *dir);
+    const struct vt_source *src, const struct vt_plan *pl, const char *dir);
 
 /* Check that the indices of a vt-split manifest's chunks run 0..n-1, each
  * once; exits 65 if not. */
 void vt_encode_check_chunks(const json_t *chunks);
 
-/* Encode the manifest's audio stream, whole, to AAC in dir/audio.ts.
- * Returns the audio result line. */
-json_t *vt_encode_audio(const json_t *manifest, const struct vt_params *p,
-    const char *dir);
+/* Encode the manifest's audio stream, whole, to AAC in dir/audio.ts, as
+ * the plan says. Returns the audio result line. */
+json_t *vt_encode_audio(const json_t *manifest, const struct vt_plan *pl, const char *dir);
 
 #endif

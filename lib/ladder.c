@@ -9,11 +9,13 @@
 
 static const int default_ladder[] = { 2160, 1440, 1080, 720, 480, 360, 240 };
 
+const char *const vt_wm_keys[6] = { "text", "image", "font", "position", "size", "opacity" };
+
 void
 vt_params_defaults(struct vt_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->seg = 6;
+	p->seg = VT_SEG_DEFAULT;
 	p->preset = "medium";
 	p->audio_bitrate = 128000;
 	p->audio_channels = 2;
@@ -21,8 +23,8 @@ vt_params_defaults(struct vt_params *p)
 	vt_watermark_defaults(&p->wm);
 }
 
-static int64_t
-bitrate_value(const json_t *v, const char *what)
+int64_t
+vt_bitrate_json(const json_t *v, const char *what)
 {
 	int64_t b = -1;
 
@@ -38,10 +40,17 @@ bitrate_value(const json_t *v, const char *what)
 void
 vt_params_load(struct vt_params *p, json_t *o)
 {
+	static const char *const keys[VT_ASK_WM] = { "resolutions", "seg", "preset", "threads",
+	    "bitrates", "audio_bitrate", "audio_channels" };
 	json_t *v;
+	size_t k;
 
 	if (!json_is_object(o))
 		vt_die(VT_EX_DATAERR, "params: not a JSON object");
+	for (k = 0; k < VT_ASK_N; k++)
+		if ((v = k < VT_ASK_WM ? json_object_get(o, keys[k]) : json_object_get(
+		    json_object_get(o, "watermark"), vt_wm_keys[k - VT_ASK_WM])) && !json_is_null(v))
+			p->who[k] = "the params file";
 	if ((v = json_object_get(o, "resolutions")) && !json_is_null(v)) {
 		size_t i, len = 0;
 		json_t *r;
@@ -59,9 +68,11 @@ vt_params_load(struct vt_params *p, json_t *o)
 		}
 		p->res = len ? p->resbuf : NULL;
 	}
+	if ((v = json_object_get(o, "seg")) && !json_is_null(v) && !json_is_number(v))
+		vt_die(VT_EX_DATAERR, "params: 'seg' must be a number of seconds");
 	p->seg = vt_json_num(o, "seg", p->seg);
-	if (!(p->seg >= 0.5 && p->seg <= 60))
-		vt_die(VT_EX_DATAERR, "params: 'seg' must be 0.5..60 seconds");
+	if (!(p->seg >= VT_SEG_MIN && p->seg <= VT_SEG_MAX))
+		vt_die(VT_EX_DATAERR, "params: 'seg' must be %g..%g seconds", VT_SEG_MIN, VT_SEG_MAX);
 	p->preset = vt_json_str(o, "preset", p->preset);
 	vt_check_preset(p->preset);
 	p->threads = (int)vt_json_int(o, "threads", p->threads);
@@ -74,28 +85,35 @@ vt_params_load(struct vt_params *p, json_t *o)
 		if (!json_is_object(v))
 			vt_die(VT_EX_DATAERR, "params: 'bitrates' must be an object");
 		json_object_foreach(v, k, b)
-			bitrate_value(b, k);
+			vt_bitrate_json(b, k);
 		p->bitrates = v;
 	}
 	if ((v = json_object_get(o, "audio_bitrate")) && !json_is_null(v))
-		p->audio_bitrate = bitrate_value(v, "audio");
+		p->audio_bitrate = vt_bitrate_json(v, "audio");
 	p->audio_channels = (int)vt_json_int(o, "audio_channels", p->audio_channels);
 	if (p->audio_channels < 0 || p->audio_channels > 8)
 		vt_die(VT_EX_DATAERR, "params: 'audio_channels' must be 0..8");
 	vt_watermark_load(&p->wm, json_object_get(o, "watermark"));
 }
 
-void
-vt_check_preset(const char *name)
+int
+vt_preset_known(const char *name)
 {
-	static const char *presets[] = { "ultrafast", "superfast", "veryfast", "faster",
+	static const char *const presets[] = { "ultrafast", "superfast", "veryfast", "faster",
 	    "fast", "medium", "slow", "slower", "veryslow", "placebo" };
 	size_t i;
 
 	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
 		if (!strcmp(name, presets[i]))
-			return;
-	vt_die(VT_EX_USAGE, "unknown preset '%s' (want ultrafast..placebo)", name);
+			return 1;
+	return 0;
+}
+
+void
+vt_check_preset(const char *name)
+{
+	if (!vt_preset_known(name))
+		vt_die(VT_EX_USAGE, "unknown preset '%s' (want ultrafast..placebo)", name);
 }
 
 int
@@ -207,9 +225,11 @@ set_bitrate(struct vt_rung *r, const struct vt_source *s, const struct vt_params
 {
 	json_t *b = p->bitrates ? json_object_get(p->bitrates, r->name) : NULL;
 
-	r->bitrate = b ? bitrate_value(b, r->name) : default_bitrate(r->width, r->height, s->fps);
+	r->bitrate = b ? vt_bitrate_json(b, r->name) : default_bitrate(r->width, r->height, s->fps);
 	r->maxrate = r->bitrate * 3 / 2;
 	r->bufsize = r->bitrate * 2;
+	r->gop = (int)fmin(fmax(p->seg * av_q2d(s->fps) + 0.999, 1), VT_MAX_GOP);
+	snprintf(r->profile, sizeof(r->profile), "high");
 }
 
 static int
@@ -219,31 +239,45 @@ bylines(const void *a, const void *b)
 }
 
 int
+vt_res_add(int *want, int *nwant, const char *name, int len, int status)
+{
+	int j, lines = parse_rung(name, len);
+
+	if (lines < 0)
+		vt_die(status, "unknown rung '%.*s' (want NNNp, 16..4320)", len, name);
+	for (j = 0; j < *nwant; j++)
+		if (want[j] == lines)
+			vt_die(status, "rung '%dp' given twice", lines);
+	if (*nwant == VT_MAX_RUNGS)
+		vt_die(status, "at most %d rungs", VT_MAX_RUNGS);
+	want[(*nwant)++] = lines;
+	return lines;
+}
+
+int
+vt_res_parse(const char *res, int *want)
+{
+	const char *q, *e;
+	int n = 0;
+
+	for (q = res; ; q = e + 1) {
+		if (!(e = strchr(q, ',')))
+			e = q + strlen(q);
+		vt_res_add(want, &n, q, (int)(e - q), VT_EX_USAGE);
+		if (!*e)
+			return n;
+	}
+}
+
+int
 vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
     struct vt_rung *rungs, json_t *skipped, json_t *notes)
 {
-	int want[VT_MAX_RUNGS], nwant = 0, n = 0, i, j, lines;
-	const char *q, *e;
+	int want[VT_MAX_RUNGS], nwant = 0, n = 0, i, lines;
 	struct vt_rung r;
 
-	if (p->res) {
-		for (q = p->res; ; q = e + 1) {
-			e = strchr(q, ',');
-			if (!e)
-				e = q + strlen(q);
-			if ((lines = parse_rung(q, e - q)) < 0)
-				vt_die(VT_EX_USAGE, "unknown rung '%.*s' (want NNNp, 16..4320)",
-				    (int)(e - q), q);
-			for (j = 0; j < nwant; j++)
-				if (want[j] == lines)
-					vt_die(VT_EX_USAGE, "rung '%dp' given twice", lines);
-			if (nwant == VT_MAX_RUNGS)
-				vt_die(VT_EX_USAGE, "at most %d rungs", VT_MAX_RUNGS);
-			want[nwant++] = lines;
-			if (!*e)
-				break;
-		}
-	}
+	if (p->res)
+		nwant = vt_res_parse(p->res, want);
 	for (i = 0; i < (p->res ? nwant : (int)(sizeof(default_ladder) / sizeof(int))); i++) {
 		lines = p->res ? want[i] : default_ladder[i];
 		memset(&r, 0, sizeof(r));
@@ -281,7 +315,8 @@ vt_ladder_plan(const struct vt_source *s, const struct vt_params *p,
 json_t *
 vt_rung_json(const struct vt_rung *r)
 {
-	return json_pack("{s:s,s:i,s:i,s:I,s:I,s:I}", "name", r->name, "width", r->width,
+	return json_pack("{s:s,s:i,s:i,s:I,s:I,s:I,s:i,s:s}", "name", r->name, "width", r->width,
 	    "height", r->height, "bitrate", (json_int_t)r->bitrate,
-	    "maxrate", (json_int_t)r->maxrate, "bufsize", (json_int_t)r->bufsize);
+	    "maxrate", (json_int_t)r->maxrate, "bufsize", (json_int_t)r->bufsize,
+	    "gop", r->gop, "profile", r->profile);
 }

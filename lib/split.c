@@ -216,7 +216,7 @@ packet_pts(const AVPacket *pkt)
 }
 
 static void
-cut(struct splitter *s, double chunk_sec, double seg)
+cut(struct splitter *s, double seg)
 {
 	AVPacket *pkt = av_packet_alloc();
 	int64_t npkts = 0, pts, last_dts = AV_NOPTS_VALUE;
@@ -229,9 +229,6 @@ cut(struct splitter *s, double chunk_sec, double seg)
 	vt_grid_init(&s->grid, 0, seg);
 	s->origin = av_rescale_q(s->st->start_time != AV_NOPTS_VALUE ? s->st->start_time : 0,
 	    s->tb, VT_TB);
-	s->cells = llround(chunk_sec / seg);
-	if (s->cells < 1)
-		s->cells = 1;
 	while ((err = av_read_frame(s->in, pkt)) >= 0) {
 		if (pkt->stream_index != s->st->index) {
 			av_packet_unref(pkt);
@@ -267,33 +264,55 @@ cut(struct splitter *s, double chunk_sec, double seg)
 	av_packet_free(&pkt);
 }
 
+/* Before any cutting: the plan must be for this source and grid. */
+static void
+check_plan(const struct vt_plan *plan, AVStream *st, const char *path, double seg)
+{
+	struct vt_source src;
+	json_t *j = st ? vt_stream_json(st) : NULL;
+	char *what = vt_asprintf("'%s'", path);
+
+	if (j)
+		vt_source_from_json(&src, j);
+	vt_plan_fits(plan, j ? &src : NULL, seg, what);
+	free(what);
+	json_decref(j);
+}
+
 json_t *
-vt_split(const char *path, const char *dir, double chunk_sec, double seg)
+vt_split(const char *path, const char *dir, double chunk_sec, double seg,
+    const struct vt_plan *plan)
 {
 	struct splitter s = { 0 };
 	char *abs = NULL, *adir;
 	json_t *m;
 	int v, a;
 
+	s.cells = llround(chunk_sec / seg);
+	if (s.cells < 1)
+		s.cells = 1;
 	s.in = vt_open_input(path);
 	s.chunks = json_array();
 	v = vt_best_stream(s.in, AVMEDIA_TYPE_VIDEO);
 	a = vt_best_stream(s.in, AVMEDIA_TYPE_AUDIO);
 	if (v < 0 && a < 0)
 		vt_die(VT_EX_DATAERR, "'%s' has no video or audio stream", path);
+	if (plan)
+		check_plan(plan, v >= 0 ? s.in->streams[v] : NULL, path, seg);
 	if (v >= 0) {
 		s.st = s.in->streams[v];
 		vt_mkdirs(dir);
 		if (!(adir = realpath(dir, NULL)))
 			vt_die(VT_EX_CANTCREAT, "cannot resolve '%s'", dir);
 		s.dir = adir;
-		cut(&s, chunk_sec, seg);
+		cut(&s, seg);
 		free(adir);
 	}
 	if (!strstr(path, "://"))
 		abs = realpath(path, NULL);
-	m = json_pack("{s:s,s:o,s:f,s:o,s:o,s:o}", "source", abs ? abs : path,
+	m = json_pack("{s:s,s:o,s:f,s:f,s:o,s:o,s:o,s:o}", "source", abs ? abs : path,
 	    "duration", vt_json_time(s.in->duration, AV_TIME_BASE_Q), "seg", seg,
+	    "chunk", s.cells * seg, "plan", plan ? vt_plan_json(plan) : json_null(),
 	    "video", v < 0 ? json_null() : vt_stream_json(s.in->streams[v]),
 	    "audio", a < 0 ? json_null() : vt_stream_json(s.in->streams[a]),
 	    "chunks", s.chunks);

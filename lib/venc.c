@@ -58,14 +58,14 @@ open_encoder(struct rung *o, const AVFrame *f)
 	x->bit_rate = o->r->bitrate;
 	x->rc_max_rate = o->r->maxrate;
 	x->rc_buffer_size = (int)o->r->bufsize;
-	x->gop_size = (int)(p->seg * av_q2d(c->src->fps) + 0.999);
+	x->gop_size = o->r->gop;
 	x->thread_count = p->threads;
 	x->color_range = AVCOL_RANGE_MPEG;
 	x->color_primaries = f->color_primaries;
 	x->color_trc = f->color_trc;
 	x->colorspace = f->colorspace;
 	av_dict_set(&opt, "preset", p->preset, 0);
-	av_dict_set(&opt, "profile", "high", 0);
+	av_dict_set(&opt, "profile", o->r->profile, 0);
 	av_dict_set(&opt, "forced-idr", "1", 0);
 	if (c->live) {
 		/* Keyframes come only from the grid; the longer GOP limit

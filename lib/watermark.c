@@ -28,6 +28,12 @@ static const char *const positions[] = {
 	[VT_WM_CENTER] = "center",
 };
 
+const char *
+vt_watermark_position(int position)
+{
+	return positions[position];
+}
+
 void
 vt_watermark_defaults(struct vt_watermark *w)
 {
@@ -116,6 +122,22 @@ vt_watermark_load(struct vt_watermark *w, const json_t *o)
 			vt_die(VT_EX_DATAERR, "params: watermark '%s' must be a number", nums[i]);
 		set_num(w, nums[i], json_number_value(v), VT_EX_DATAERR);
 	}
+}
+
+json_t *
+vt_watermark_json(const struct vt_watermark *w)
+{
+	const char *what = w->text ? "text" : "image", *v = w->text ? w->text : w->image;
+	json_t *o;
+
+	if (!v)
+		return json_null();
+	o = json_pack("{s:s,s:f,s:f}", "position", positions[w->position], "size", w->size,
+	    "opacity", w->opacity);
+	if (json_object_set_new(o, what, json_string(v)) ||
+	    (w->font && json_object_set_new(o, "font", json_string(w->font))))
+		vt_die(VT_EX_DATAERR, "the watermark's %s or font name is not UTF-8", what);
+	return o;
 }
 
 /* x and y expressions that put a box of the given size names inside the

@@ -22,6 +22,8 @@ struct vt_watermark {
 	AVFrame *logo;		/* set by vt_watermark_open: the image, RGBA, opacity applied */
 };
 
+/* The name of an enum vt_wm_position, such as "bottom_right". */
+const char *vt_watermark_position(int position);
 /* No watermark; bottom right, size 0.05, opacity 0.8 once one is given. */
 void vt_watermark_defaults(struct vt_watermark *w);
 /* Set one field from an option's text; key is "text", "image", "font",
@@ -36,6 +38,9 @@ void vt_watermark_load(struct vt_watermark *w, const json_t *o);
  * once, and check that the text's font loads. A missing file dies with
  * VT_EX_NOINPUT, an image that is not a PNG with VT_EX_DATAERR. */
 void vt_watermark_open(struct vt_watermark *w);
+/* w as a params file's "watermark" object, which vt_watermark_load reads
+ * back; null when there is no watermark. */
+json_t *vt_watermark_json(const struct vt_watermark *w);
 void vt_watermark_close(struct vt_watermark *w);
 
 /* Add the watermark of a rung height lines high after last (a yuv420p

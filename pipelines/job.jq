@@ -1,12 +1,13 @@
 # job.json: what was asked for, what was produced, and what was noted.
 # $thumb, $scenes: the optional steps' output (null when off or failed);
-# $chapters: OUT/chapters/chapters.json; $warn: the steps' failures.
+# $chapters: OUT/chapters/chapters.json; $warn: the steps' failures;
+# $chunks: the split's manifest, with the segment and chunk lengths used.
 ($hls[0]) as $h | ($plan[0]) as $p | ($probe[0]) as $s | ($request[0]) as $r |
 def rel: ltrimstr($out + "/");
 {
   status: "ok",
   request: ($params[0] + {thumbnail: $r.thumbnail, chapters: $r.chapters,
-    video: $video, out: $out, chunk: ($chunk | tonumber), format: $format}
+    video: $video, out: $out, seg: $chunks[0].seg, chunk: $chunks[0].chunk, format: $format}
     + if $job == "" then {} else {job: $job} end),
   source: {
     format: $s.format.format_name,

@@ -87,7 +87,7 @@ try (
           titles: val("CHAPTER_TITLES")} | numbers end;
 {
   resolutions: (val("RES") | if type == "array" then . elif . == "" then null else split(",") end),
-  seg: ($seg | tonumber),
+  seg: (if $seg == "" then null else $seg | num end),
   preset: $preset,
   threads: ($threads | tonumber),
   bitrates: (if $br == "" then null else

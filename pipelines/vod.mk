@@ -26,8 +26,10 @@ NAME     := $(shell n=$$(basename -- $(call sq,$(SRC))); case $(call sq,$(SRC)) 
               n=$$(printf '%s' "$$n" | tr -c 'A-Za-z0-9._-' _); \
               [ -n "$$n" ] && [ "$${n#.}" = "$$n" ] || n=_$$n; printf '%s' "$$n")
 OUT      ?= out/$(NAME)
-SEG      ?= 6
-CHUNK    ?= 6
+# The segment grid and the chunk length, in seconds; empty: the tools'
+# defaults (vt-encode(1), vt-split(1)). The tools check them.
+SEG      ?=
+CHUNK    ?=
 PRESET   ?= medium
 FORMAT   ?= fmp4
 RES      ?=
@@ -74,6 +76,8 @@ unexport $(VT_REQUEST)
 $(foreach v,$(VT_REQUEST),$(eval VT_V_$(v) := $$(value $(v)))$(eval export VT_V_$(v)))
 export VT_SET := $(foreach v,$(VT_REQUEST),$(if $(filter command environment override,$(origin $(v))),$(v)))
 unexport DEST NOTIFY ON_DONE
+export VT_SEG := $(value SEG)
+export VT_CHUNK := $(value CHUNK)
 export VT_DEST := $(value DEST)
 export VT_NOTIFY := $(value NOTIFY)
 export VT_ON_DONE := $(value ON_DONE)
@@ -89,7 +93,6 @@ endif
 ifneq ($(words $(OUT)),1)
 $(error vt: OUT must be one word)
 endif
-$(foreach v,SEG CHUNK,$(if $(shell printf '%s' $(call sq,$($(v))) | grep -Ex '[0-9]+(\.[0-9]+)?'),,$(error vt: $(v) must be a number)))
 $(if $(shell printf '%s' $(call sq,$(THREADS)) | grep -Ex '[0-9]+'),,$(error vt: THREADS must be a whole number))
 ifeq ($(filter $(FORMAT),fmp4 ts),)
 $(error FORMAT must be fmp4 or ts)
@@ -176,7 +179,7 @@ $(W)/request.json: FORCE | $(W) $(TOOLS)
 	  set -- "$$@" --rawfile job "$$VT_V_JOB"; \
 	else set -- "$$@" --arg job ""; fi; \
 	jq -n -f $(VT_ROOT)/pipelines/params.jq --arg jobname "$$VT_V_JOB" --arg set "$$VT_SET" \
-	    --arg seg $(SEG) --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
+	    --arg seg "$$VT_SEG" --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
 	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) "$$@" > $@+ \
 	  || { rm -f $@+; exit 65; }
 	@$(call check,thumb.args,vt-thumb)
@@ -190,7 +193,7 @@ $(W)/params.json: FORCE $(W)/request.json
 	@$(keep-if-same)
 
 $(W)/split.params: FORCE | $(W)
-	@echo "chunk=$(CHUNK) seg=$(SEG)" > $@+
+	@printf 'chunk=%s\n' "$$VT_CHUNK" > $@+
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
@@ -201,17 +204,21 @@ $(OUT)/probe.json: $(W)/probe.json
 	cp $< $@+
 	mv $@+ $@
 
-# The plan checks RES against the source before any work is done.
+# The plan checks the request against the source before any work is done.
+# It travels in the split's manifest, so a new plan splits again: kept
+# as it was when it comes out the same.
 $(W)/plan.json: $(W)/probe.json $(W)/params.json
 	$(VT_BIN)/vt-encode --plan -p $(W)/params.json < $< > $@+
-	mv $@+ $@
+	@$(keep-if-same)
 
-$(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
+$(W)/chunks.json: $(W)/source $(W)/split.params $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks -- "$$VT_SRC" > $@+
+	$(VT_BIN)/vt-split --plan $(W)/plan.json $${VT_CHUNK:+-c "$$VT_CHUNK"} -d $(W)/chunks -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.
+# They encode from the plan in it; params.json names the watermark
+# picture's contents too.
 $(W)/chunks.mk: $(W)/chunks.json
 	jq -r '"CHUNKS := " + ([.chunks[].index | tostring | ("0000" + .)[-5:]] | join(" "))' $< > $@+
 	mv $@+ $@
@@ -222,12 +229,12 @@ endif
 
 $(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
 	rm -f $(E)/*/.c$*.ts.*
-	$(VT_BIN)/vt-encode -p $(W)/params.json -c $* -d $(E) < $< > $@+
+	$(VT_BIN)/vt-encode -c $* -d $(E) < $< > $@+
 	mv $@+ $@
 
 $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	if jq -e '.audio != null' $< > /dev/null; then \
-	  $(VT_BIN)/vt-encode --audio -p $(W)/params.json -d $(E) < $< > $@+; \
+	  $(VT_BIN)/vt-encode --audio -d $(E) < $< > $@+; \
 	else : > $@+; fi
 	mv $@+ $@
 
@@ -302,9 +309,9 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params | $(W)/t
 
 # The thumbnail first, so that it runs beside the encodes.
 $(OUT)/job.json: $(W)/thumb.json $(W)/scenes.json $(W)/hls.json $(W)/plan.json $(W)/params.json \
-    $(W)/request.json $(OUT)/probe.json
+    $(W)/request.json $(W)/chunks.json $(OUT)/probe.json
 	jq -n -f $(VT_ROOT)/pipelines/job.jq --arg video "$${VT_URL:-$$VT_SRC}" --arg out $(call sq,$(OUT)) \
-	    --arg chunk $(CHUNK) --arg format $(FORMAT) --arg job "$$VT_V_JOB" \
+	    --arg format $(FORMAT) --arg job "$$VT_V_JOB" --slurpfile chunks $(W)/chunks.json \
 	    --slurpfile params $(W)/params.json --slurpfile request $(W)/request.json \
 	    --slurpfile plan $(W)/plan.json --slurpfile probe $(W)/probe.json \
 	    --slurpfile hls $(W)/hls.json \

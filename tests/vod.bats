@@ -27,6 +27,7 @@ setup_file() {
 		"trunc $f/trunc.mp4 RES=90p" \
 		"text $f/text.mp4 RES=90p" \
 		"badres $f/clip.mp4 RES=abc" \
+		"badseg $f/clip.mp4 RES=90p SEG=abc" \
 		"wmpos $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_POS=middle" \
 		"wmopacity $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_OPACITY=2" \
 		"wmsize $f/clip.mp4 RES=90p WATERMARK=x WATERMARK_SIZE=0" \
@@ -269,6 +270,29 @@ source_ok() {
 
 @test "vod: RES=abc fails with one vt- error and no master" {
 	refused badres
+}
+
+@test "vod: a bad SEG fails in the plan stage with vt-encode's message, before the split" {
+	refused badseg
+	assert_json "$OUT/job.json" '.stage == "plan"'
+	assert_match "^vt-encode: params: 'seg' must be a number" "$(cat "$S/badseg.stderr")"
+	[ ! -e "$OUT/.work/chunks.json" ] || flunk "the source was split"
+}
+
+@test "vod: without SEG and CHUNK the tools' defaults are used; a new SEG splits and plans again" {
+	local out=$PWD/out
+	run vod_make -j2 VIDEO="$(fixture clip.mp4)" OUT="$out" RES=90p PRESET=ultrafast
+	assert_success
+	assert_json "$out/job.json" '.request.seg == 6 and .request.chunk == 12'
+	assert_json "$out/.work/chunks.json" '.seg == 6 and .chunk == 12 and .plan.seg == 6'
+	# one 5 s segment: the clip is shorter than the default grid
+	assert_equal 1 "$(grep -c '^#EXTINF' "$out/90p/index.m3u8")"
+	run vod_make -j2 VIDEO="$(fixture clip.mp4)" OUT="$out" RES=90p PRESET=ultrafast SEG=2
+	assert_success
+	assert_json "$out/job.json" '.request.seg == 2 and .request.chunk == 12'
+	assert_json "$out/.work/chunks.json" '.seg == 2 and .plan.seg == 2'
+	assert_equal "0.000 2.000 4.000" "$(segment_starts "$out/90p/index.m3u8" | paste -sd ' ')"
+	assert_ladder_keyframes "$out"
 }
 
 @test "vod: a killed run resumes and does not redo finished chunk encodes" {

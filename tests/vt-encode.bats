@@ -169,6 +169,99 @@ rung_path() {
 	[ ! -e enc2/90p/c00001.ts ] || flunk "chunk 1 encoded with -c 0"
 }
 
+# planned_split [PLAN OPTIONS...]: plan.json for clip.mp4 from vt-probe
+# (-r 90p -P ultrafast and the options given), then planned.json, its split
+# on a 2 s grid with the plan in the manifest.
+planned_split() {
+	vt-probe "$(fixture clip.mp4)" | vt-encode --plan -r 90p -P ultrafast -s 2 "$@" >plan.json ||
+		flunk "vt-encode --plan failed"
+	vt-split --plan plan.json -c 2 -d planned "$(fixture clip.mp4)" >planned.json ||
+		flunk "vt-split --plan failed"
+}
+
+@test "vt-encode encodes from the plan in vt-split's manifest, without planning again" {
+	planned_split || return
+	# a plan vt-encode would not make itself (it gives 90p 130000 b/s, gop 60)
+	jq '.rungs[0].bitrate = 123000 | .rungs[0].maxrate = 123000 | .rungs[0].gop = 20' \
+		plan.json >edited.json
+	vt-split --plan edited.json -c 2 -d planned "$(fixture clip.mp4)" >planned.json
+	run --separate-stderr vt-encode -c 0 -d enc <planned.json
+	assert_success
+	assert_json "$output" '[.rungs[] | [.name, .bitrate, .maxrate, .gop]] == [["90p", 123000, 123000, 20]]'
+	assert_json "$output" '.grid.seg == 2'
+	# x264 writes its settings into the stream: the plan's preset and rates
+	local sei
+	sei=$(grep -a -o 'x264 - core.*' "$(jq -r '.rungs[0].path' <<<"$output")" | head -n 1)
+	assert_match 'bitrate=123 ' "$sei"
+	assert_match 'vbv_maxrate=123 ' "$sei"
+	assert_match 'keyint=20 ' "$sei"
+	assert_match 'subme=0 ' "$sei" # ultrafast, not the default medium
+}
+
+@test "vt-encode refuses an option or parameter that contradicts the manifest's plan, with 65 naming both" {
+	planned_split || return
+	run --separate-stderr vt-encode -r 180p -c 0 -d enc <planned.json
+	assert_failure 65
+	assert_one_error vt-encode
+	assert_match "-r asks for rungs 180p, but the manifest's plan has 90p" "$stderr"
+	run --separate-stderr vt-encode -P medium -c 0 -d enc <planned.json
+	assert_failure 65
+	assert_match "-P asks for preset 'medium', but the manifest's plan has 'ultrafast'" "$stderr"
+	run --separate-stderr vt-encode --watermark-text hi -c 0 -d enc <planned.json
+	assert_failure 65
+	assert_match "--watermark-text asks for watermark text 'hi', but the manifest's plan has none" "$stderr"
+	echo '{"bitrates": {"90p": "200k"}}' >params.json
+	run --separate-stderr vt-encode -p params.json -c 0 -d enc <planned.json
+	assert_failure 65
+	assert_match "the params file asks for 90p 200000, but the manifest's plan has $(jq '.rungs[0].bitrate' plan.json)" "$stderr"
+	run --separate-stderr vt-encode --plan -t 2 <planned.json
+	assert_failure 65
+	assert_match "-t asks for threads 2, but the manifest's plan has 0" "$stderr"
+	[ -z "$(find . -name '*.ts')" ] || flunk "a contradicted plan encoded something"
+	# the same values are no contradiction
+	echo '{"resolutions": ["90p"], "seg": 2, "preset": "ultrafast"}' >params.json
+	run --separate-stderr vt-encode -p params.json -r 90p -s 2 -P ultrafast -t 0 -c 0 -d enc <planned.json
+	assert_success
+	assert_json "$output" '[.rungs[].name] == ["90p"]'
+}
+
+@test "vt-encode refuses a manifest's plan that is out of range or made for another source or grid, with 65" {
+	local edit
+	planned_split || return
+	for edit in '.plan.rungs[0].bitrate = 5' '.plan.rungs[0].width = 161' '.plan.rungs[0].gop = 0' \
+		'.plan.preset = "fastest"' '.plan.threads = 65' '.plan.audio.channels = 9' \
+		'.plan.rungs[0].profile = "high10"' 'del(.plan.offset)' '.plan.rungs = []' \
+		'.plan.watermark = {"text": "x", "opacity": 2}' '.plan.resolutions = ["90x"]'; do
+		jq "$edit" planned.json >bad.json
+		run --separate-stderr vt-encode -c 0 -d enc <bad.json
+		[ "$status" -eq 65 ] || { flunk "$edit: expected exit status 65, got $status"; return; }
+		assert_one_error vt-encode || return
+	done
+	jq '.plan.source.width = 640 | .plan.source.frame_rate = [25, 1]' planned.json >bad.json
+	run --separate-stderr vt-encode -c 0 -d enc <bad.json
+	assert_failure 65
+	assert_match "the plan is for a source with 640x180 video .*25/1 fps.*, but the manifest has 320x180 video .*30/1 fps" "$stderr"
+	jq '.plan.seg = 6' planned.json >bad.json
+	run --separate-stderr vt-encode -c 0 -d enc <bad.json
+	assert_failure 65
+	assert_match "the plan is for a 6 s segment grid, but the manifest is cut on a 2 s grid" "$stderr"
+	[ -z "$(find . -name '*.ts')" ] || flunk "a bad plan encoded something"
+}
+
+@test "vt-encode --audio takes its bit rate and channels from the manifest's plan" {
+	echo '{"audio_bitrate": "64k", "audio_channels": 1}' >params.json
+	planned_split -p params.json || return
+	run --separate-stderr vt-encode --audio -d enc <planned.json
+	assert_success
+	assert_json "$output" '.bitrate == 64000 and .channels == 1 and .grid.seg == 2'
+	# (a TS lists its streams in its program too)
+	assert_equal 1 "$(fprobe -select_streams a:0 -show_entries stream=channels -of csv=p=0 enc/audio.ts | head -n 1)"
+	echo '{"audio_channels": 2}' >params2.json
+	run --separate-stderr vt-encode --audio -p params2.json -d enc2 <planned.json
+	assert_failure 65
+	assert_match "the params file asks for audio channels 2, but the manifest's plan has 1" "$stderr"
+}
+
 @test "vt-encode prints one JSON line per chunk" {
 	local i
 	shared_ok

@@ -154,6 +154,54 @@ in_range() {
 	assert_json chunks.json '[.chunks[].start | . / 2 | . == floor] | all'
 }
 
+@test "vt-split says the grid and chunk length it used; without -s or a plan, its defaults" {
+	split
+	assert_json chunks.json '.seg == 6 and .chunk == 12 and .plan == null'
+	split -c 2.5 -s 1
+	assert_json chunks.json '.seg == 1 and .chunk == 3'
+}
+
+@test "vt-split --plan carries vt-encode's plan in its manifest and cuts on its grid" {
+	vt-probe "$(fixture clip.mp4)" | vt-encode --plan -r 90p -s 1 >plan.json
+	split --plan plan.json -c 1
+	assert_json chunks.json '.seg == 1 and .chunk == 1'
+	assert_json chunks.json '([.chunks[].start | . == floor] | all) and (.chunks | length) == 5'
+	jq -e --slurpfile p plan.json '.plan == $p[0]' chunks.json >/dev/null ||
+		flunk "the manifest's plan is not plan.json:"$'\n'"$(jq -c .plan chunks.json)"
+	# -s may repeat the plan's grid, never contradict it
+	split --plan plan.json -s 1
+	run --separate-stderr vt-split --plan plan.json -s 2 -d other "$(fixture clip.mp4)"
+	assert_failure 65
+	assert_one_error vt-split
+	assert_match "-s asks for 2 s segments, but the plan is for a 1 s grid" "$stderr"
+	[ ! -e other ] || flunk "a contradicted plan cut chunks"
+}
+
+@test "vt-split --plan refuses a plan for another source, or a bad one, with 65 before cutting" {
+	vt-probe "$(fixture rot.mp4)" | vt-encode --plan -r 90p >rot.json
+	run --separate-stderr vt-split --plan rot.json -d chunks "$(fixture clip.mp4)"
+	assert_failure 65
+	assert_one_error vt-split
+	assert_match "the plan is for a source with .*rotation 90.*, but '.*clip.mp4' has 320x180 video .*rotation 0" "$stderr"
+	vt-probe "$(fixture aonly.m4a)" | vt-encode --plan >aonly.json
+	run --separate-stderr vt-split --plan aonly.json -d chunks "$(fixture clip.mp4)"
+	assert_failure 65
+	assert_match "the plan is for a source with no video, but .* has 320x180 video" "$stderr"
+	vt-probe "$(fixture clip.mp4)" | vt-encode --plan -r 90p >plan.json
+	jq '.rungs[0].maxrate = 0' plan.json >bad.json
+	run --separate-stderr vt-split --plan bad.json -d chunks "$(fixture clip.mp4)"
+	assert_failure 65
+	assert_match "maxrate" "$stderr"
+	echo '{"rungs": ' >bad.json
+	run --separate-stderr vt-split --plan bad.json -d chunks "$(fixture clip.mp4)"
+	assert_failure 65
+	[ -z "$(find . -name '*.nut')" ] || flunk "a refused plan cut chunks"
+	# an audio-only source and its own plan
+	run --separate-stderr vt-split --plan aonly.json -d chunks "$(fixture aonly.m4a)"
+	assert_success
+	assert_json "$output" '.video == null and .chunks == [] and .plan.rungs == []'
+}
+
 @test "vt-split chunks are contiguous from the first frame to the end" {
 	# shellcheck disable=SC2046
 	split -c 1 $(split_seg 1)

@@ -5,12 +5,13 @@
 
 #include "vt.h"
 #include "encode.h"
-#include "ladder.h"
+#include "plan.h"
 
-/* Watermark options: their values are checked after the params file is
- * read, which they override. */
+/* Watermark options, in the order of vt_wm_keys: their values are checked
+ * after the params file is read, which they override. */
 enum { WM_TEXT = 256, WM_IMAGE, WM_FONT, WM_POSITION, WM_SIZE, WM_OPACITY, WM_END };
-static const char *const wmkeys[] = { "text", "image", "font", "position", "size", "opacity" };
+static const char *const wmopts[] = { "--watermark-text", "--watermark-image",
+    "--watermark-font", "--watermark-position", "--watermark-size", "--watermark-opacity" };
 
 static const struct option longopts[] = {
 	{ "res", required_argument, NULL, 'r' },
@@ -45,13 +46,14 @@ usage(int status)
 	fprintf(f, "       %s --plan [-r list] [-p file] < manifest.json\n", vt_progname);
 	if (!status)
 		fputs("  -r, --res LIST       rungs, e.g. 1080p,720p,360p (default: the usual ladder)\n"
-		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default 6)\n"
+		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default: the\n"
+		    "                       manifest's, else 6)\n"
 		    "  -p, --params FILE    JSON encoding parameters; options override them\n"
 		    "  -P, --preset NAME    x264 preset (default medium)\n"
 		    "  -t, --threads N      threads per rung encoder and chunk decoder, 0 = auto (default 0)\n"
 		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
 		    "      --audio          encode the source's audio, whole, to AAC\n"
-		    "      --plan           print the ladder and exit; reads vt-split or vt-probe output\n"
+		    "      --plan           print the plan and exit; reads vt-split or vt-probe output\n"
 		    "      --watermark-text TEXT\n"
 		    "                       burn TEXT into every rung, drawn exactly as given\n"
 		    "      --watermark-image FILE\n"
@@ -71,62 +73,68 @@ usage(int status)
 	exit(status);
 }
 
-static void
-print_plan(const struct vt_rung *rungs, int n, json_t *skipped, json_t *notes, double seg)
-{
-	json_t *jr = json_array();
-	int i;
-
-	for (i = 0; i < n; i++)
-		json_array_append_new(jr, vt_rung_json(&rungs[i]));
-	vt_json_print(json_pack("{s:o,s:O,s:O,s:f}", "rungs", jr, "skipped", skipped,
-	    "notes", notes, "seg", seg));
-}
-
 /* The chunks were cut on vt-split's segment grid, which its manifest
  * gives: keyframes forced on another grid would fall mid-segment. A
- * length asked for here (asked, by -s or the params file) must agree. */
+ * length asked for here (by -s or the params file) must agree. */
 static void
-grid_from_manifest(struct vt_params *p, const json_t *m, const char *asked)
+grid_from_manifest(struct vt_params *p, const json_t *m)
 {
+	const char *asked = p->who[VT_ASK_SEG];
 	double seg;
 
 	if (!json_object_get(m, "seg"))
 		return;
-	seg = vt_json_num_in(m, "seg", 0, 0.5, 60);
+	seg = vt_json_num_in(m, "seg", 0, VT_SEG_MIN, VT_SEG_MAX);
 	if (asked && p->seg != seg)
 		vt_die(VT_EX_DATAERR, "%s asks for %g s segments, but the manifest's chunks are "
 		    "cut on a %g s grid (vt-split -s)", asked, p->seg, seg);
 	p->seg = seg;
 }
 
+/* The plan that comes with the manifest, if it fits it and agrees with
+ * what was asked for here; else one planned here, once. */
+static void
+plan(struct vt_plan *pl, struct vt_source *src, struct vt_params *p, json_t *m)
+{
+	int video = vt_source_from_manifest(src, m);
+	json_t *jp = json_object_get(m, "plan");
+
+	grid_from_manifest(p, m);
+	if (!jp || json_is_null(jp)) {
+		vt_plan_make(pl, video ? src : NULL, p);
+		return;
+	}
+	vt_plan_load(pl, jp, "manifest: plan");
+	vt_plan_fits(pl, video ? src : NULL, p->seg, "the manifest");
+	vt_plan_agree(pl, p);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct vt_params p, cli;
+	struct vt_params p;
+	struct vt_plan pl;
 	struct vt_source src;
-	struct vt_rung rungs[VT_MAX_RUNGS];
 	const char *dir = NULL, *params = NULL;
-	json_t *m, *chunks, *skipped = json_array(), *notes = json_array(), *pj = NULL;
+	json_t *m, *chunks, *pj = NULL;
 	const char *wm[WM_END - WM_TEXT] = { NULL };
+	const char *res = NULL, *preset = NULL;
+	double seg = -1;
+	int c, threads = -1, print = 0, audio = 0;
 	long long only = -1;
-	int c, n = 0, plan = 0, audio = 0;
 	size_t i;
 
 	vt_init(argv);
-	memset(&cli, 0, sizeof(cli));
-	cli.seg = -1;
-	cli.threads = -1;
 	while ((c = getopt_long(argc, argv, "r:s:p:P:t:c:d:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': cli.res = optarg; break;
-		case 's': cli.seg = vt_parse_double(optarg, 0.5, 60, "segment length"); break;
+		case 'r': res = optarg; break;
+		case 's': seg = vt_parse_double(optarg, VT_SEG_MIN, VT_SEG_MAX, "segment length"); break;
 		case 'p': params = optarg; break;
-		case 'P': vt_check_preset(cli.preset = optarg); break;
-		case 't': cli.threads = (int)vt_parse_int(optarg, 0, 64, "thread count"); break;
+		case 'P': vt_check_preset(preset = optarg); break;
+		case 't': threads = (int)vt_parse_int(optarg, 0, 64, "thread count"); break;
 		case 'c': only = vt_parse_int(optarg, 0, 1000000, "chunk number"); break;
 		case 'd': dir = optarg; break;
-		case 'L': plan = 1; break;
+		case 'L': print = 1; break;
 		case 'A': audio = 1; break;
 		case WM_TEXT: case WM_IMAGE: case WM_FONT:
 		case WM_POSITION: case WM_SIZE: case WM_OPACITY: wm[c - WM_TEXT] = optarg; break;
@@ -137,53 +145,61 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc || (!dir && !plan) || (plan && audio))
+	if (argc || (!dir && !print) || (print && audio))
 		usage(VT_EX_USAGE);
 	if (wm[0] && wm[1])
 		vt_die(VT_EX_USAGE, "--watermark-text and --watermark-image exclude each other");
 
+	/* What is asked for: the params file, then the options over it. */
 	vt_params_defaults(&p);
 	if (params)
 		vt_params_load(&p, pj = vt_json_load_file(params));
-	if (cli.res) p.res = cli.res;
-	if (cli.seg > 0) p.seg = cli.seg;
-	if (cli.threads >= 0) p.threads = cli.threads;
-	if (cli.preset) p.preset = cli.preset;
+	if (res) {
+		p.res = res;
+		p.who[VT_ASK_RES] = "-r";
+	}
+	if (seg > 0) {
+		p.seg = seg;
+		p.who[VT_ASK_SEG] = "-s";
+	}
+	if (threads >= 0) {
+		p.threads = threads;
+		p.who[VT_ASK_THREADS] = "-t";
+	}
+	if (preset) {
+		p.preset = preset;
+		p.who[VT_ASK_PRESET] = "-P";
+	}
 	for (i = 0; i < WM_END - WM_TEXT; i++)
-		if (wm[i])
-			vt_watermark_option(&p.wm, wmkeys[i], wm[i]);
-	vt_watermark_open(&p.wm);
+		if (wm[i]) {
+			vt_watermark_option(&p.wm, vt_wm_keys[i], wm[i]);
+			p.who[VT_ASK_WM + i] = wmopts[i];
+		}
 
 	m = vt_json_read(stdin, "standard input");
-	grid_from_manifest(&p, m, cli.seg > 0 ? "-s" : json_object_get(pj, "seg") ?
-	    "the params file" : NULL);
 	chunks = json_object_get(m, "chunks");
-	if (!json_is_array(chunks) && !(plan && json_is_array(json_object_get(m, "streams"))))
+	if (!json_is_array(chunks) && !(print && json_is_array(json_object_get(m, "streams"))))
 		vt_die(VT_EX_DATAERR, "manifest: missing 'chunks' (want vt-split output)");
-	if (audio) {
-		vt_json_print(vt_encode_audio(m, &p, dir));
+	plan(&pl, &src, &p, m);
+	vt_watermark_open(&pl.p.wm);
+	if (print) {
+		vt_json_print(vt_plan_json(&pl));
+	} else if (audio) {
+		vt_json_print(vt_encode_audio(m, &pl, dir));
 	} else {
-		if (vt_source_from_manifest(&src, m))
-			n = vt_ladder_plan(&src, &p, rungs, skipped, notes);
-		if (plan) {
-			print_plan(rungs, n, skipped, notes, p.seg);
-		} else {
-			if (!n)
-				vt_die(VT_EX_DATAERR, "manifest: source has no video");
-			vt_encode_check_chunks(chunks);
-			if (only >= 0 && (size_t)only >= json_array_size(chunks))
-				vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
-				    json_array_size(chunks));
-			for (i = 0; i < json_array_size(chunks); i++)
-				if (only < 0 || vt_json_int(json_array_get(chunks, i), "index", -1) == only)
-					vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i),
-					    &src, rungs, n, skipped, &p, dir));
-		}
+		if (!pl.n)
+			vt_die(VT_EX_DATAERR, "manifest: source has no video");
+		vt_encode_check_chunks(chunks);
+		if (only >= 0 && (size_t)only >= json_array_size(chunks))
+			vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
+			    json_array_size(chunks));
+		for (i = 0; i < json_array_size(chunks); i++)
+			if (only < 0 || vt_json_int(json_array_get(chunks, i), "index", -1) == only)
+				vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i), &src,
+				    &pl, dir));
 	}
-	json_decref(skipped);
-	json_decref(notes);
+	vt_plan_free(&pl);
 	json_decref(m);
 	json_decref(pj);
-	vt_watermark_close(&p.wm);
 	return vt_finish(0);
 }

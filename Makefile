@@ -130,7 +130,7 @@ install: all
 	install -m 644 $(TOP)/pipelines/*.mk $(TOP)/pipelines/*.jq $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 	mkdir -p $(DESTDIR)$(PREFIX)/share/vt/live
 	install -m 755 $(TOP)/scripts/vt-live $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(TOP)/live/nginx.conf.in $(DESTDIR)$(PREFIX)/share/vt/live/
+	install -m 644 $(TOP)/live/nginx.conf.in $(TOP)/live/vt-live.jq $(DESTDIR)$(PREFIX)/share/vt/live/
 	install -m 755 $(TOP)/live/auth $(DESTDIR)$(PREFIX)/share/vt/live/
 
 uninstall:

@@ -178,8 +178,9 @@ status_json(const struct hls *h)
 	}
 	/* to the nearest millisecond */
 	vt_iso8601(last, sizeof(last), t->last + 0.0005);
-	return json_pack("{s:b,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},s:o}",
-	    "ended", h->ended, "end", text(t->end), "last_segment_at",
+	return json_pack("{s:b,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o},s:o}",
+	    "ended", h->ended, "end", text(t->end),
+	    "recording", text(h->ended && h->o->record ? "recording.m3u8" : ""), "last_segment_at",
 	    t->last > 0 ? json_string(last) : json_null(),
 	    "input", "width", whole(t->width, t->width > 0), "height", whole(t->height, t->height > 0),
 	    "frame_rate", num(t->frame_rate, t->frame_rate > 0), "bitrate",

@@ -380,11 +380,12 @@ hls_refused() {
 
 @test "vt-hls --live --status: a restart keeps the figures, and forgets how the last run ended" {
 	vt-livesegment -i "$SRC" -s 1 -r 90p -d out 2>/dev/null >lines.jsonl
-	vt-hls --live --open -s status.json out <lines.jsonl >/dev/null
-	assert_json status.json '.end == "eof" and .ended == false and .input.width > 0'
+	vt-hls --live --open -R -s status.json out <lines.jsonl >/dev/null
+	assert_json status.json '.end == "eof" and .ended == false and .input.width > 0 and .recording == null'
 	before=$(jq -c '{input, health, last_segment_at}' status.json)
-	vt-hls --live -s status.json out </dev/null >/dev/null
-	assert_json status.json '.end == null and .ended'
+	vt-hls --live -R -s status.json out </dev/null >/dev/null
+	assert_json status.json '.end == null and .ended and .recording == "recording.m3u8"'
+	[ -f "out/$(jq -r .recording status.json)" ]
 	assert_equal "$before" "$(jq -c '{input, health, last_segment_at}' status.json)"
 }
 

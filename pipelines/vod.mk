@@ -57,6 +57,14 @@ JOB ?=
 DEST ?=
 NOTIFY ?=
 ON_DONE ?=
+# LAUNCH=slurm runs the heavy recipes as Slurm job steps, each asking for
+# the CPUs and memory it needs; pipelines/launch reads these, as data, from
+# the environment, and owns their defaults.
+LAUNCH ?= local
+RETRIES ?=
+PARTITION_ENCODE ?=
+PARTITION_IO ?=
+$(foreach v,LAUNCH RETRIES PARTITION_ENCODE PARTITION_IO,$(eval override $(v) := $$(value $(v)))$(eval export $(v)))
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
@@ -97,6 +105,9 @@ endif
 
 W   := $(OUT)/.work
 E   := $(W)/enc
+# launch CLASS CPUS MEM NAME -- COMMAND: a heavy step, here or on the cluster.
+launch := $(VT_ROOT)/pipelines/launch
+export LAUNCH_RECORDS := $(W)/launch
 # A URL (http, https, s3 or file) is fetched into .work first; the job
 # reads that copy, and job.json names the URL.
 VT_URL :=
@@ -149,7 +160,7 @@ $(W) $(E):
 ifdef VT_URL
 $(W)/source: $(SRC)
 $(SRC): | $(W) $(VT_BIN)/vt-put
-	$(VT_BIN)/vt-put --get --media $${VT_PROGRESS:+--progress} "$$VT_URL" $@ > /dev/null
+	$(launch) io 1 1G fetch -- $(VT_BIN)/vt-put --get --media $${VT_PROGRESS:+--progress} "$$VT_URL" $@ > /dev/null
 endif
 
 $(W)/source: FORCE | $(W)
@@ -195,7 +206,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
+	$(launch) io 1 1G probe -- $(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json
@@ -209,7 +220,7 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params | $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks -- "$$VT_SRC" > $@+
+	$(launch) io 1 1G split -- $(VT_BIN)/vt-split -c $(CHUNK) -s $(SEG) -d $(W)/chunks -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.
@@ -223,12 +234,12 @@ endif
 
 $(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
 	rm -f $(E)/*/.c$*.ts.*
-	$(VT_BIN)/vt-encode -p $(W)/params.json -c $* -d $(E) < $< > $@+
+	$(launch) encode $$(jq '[.rungs | length, 1] | max' $(W)/plan.json) 2G c$* -- $(VT_BIN)/vt-encode -p $(W)/params.json -c $* -d $(E) < $< > $@+
 	mv $@+ $@
 
 $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	if jq -e '.audio != null' $< > /dev/null; then \
-	  $(VT_BIN)/vt-encode --audio -p $(W)/params.json -d $(E) < $< > $@+; \
+	  $(launch) encode 1 1G audio -- $(VT_BIN)/vt-encode --audio -p $(W)/params.json -d $(E) < $< > $@+; \
 	else : > $@+; fi
 	mv $@+ $@
 
@@ -268,7 +279,7 @@ $(W)/scenes.json: $(W)/scenes.params $(W)/plan.json $(CHUNKS:%=$(E)/c%.json) | $
 	$(call steps,scenes.m3u8,"$$(jq -r '.rungs[-1].name // empty' $(W)/plan.json)") -s \
 	    $(CHUNKS:%=$(E)/c%.json) > $(W)/scenes.m3u8; \
 	if [ -s $(W)/scenes.m3u8 ]; then set -- "$$@" -- $(W)/scenes.m3u8; else set -- "$$@" -- "$$VT_SRC"; fi; \
-	$(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
+	$(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(launch) encode 1 1G scenes -- $(VT_BIN)/vt-scenes "$$@"; \
 	[ -e $@ ] || rm -f $(CHAPTER_FILES)
 
 # The thumbnail's scene mode chooses from the shots, so it waits for them
@@ -288,7 +299,7 @@ $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)
 	@$(call step-args,$(W)/thumb.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
-	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
+	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(launch) encode 1 1G thumb -- $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
 
 # The master names the chapters when they were made.
 $(W)/hls.params: FORCE | $(W)/scenes.json
@@ -302,7 +313,7 @@ $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params $(W)/pla
 	for d in $(OUT)/*p/; do n=$$(basename "$$d"); \
 	  [[ $$n =~ ^[0-9]+p$$ ]] && ! jq -e --arg n "$$n" 'any(.rungs[]; .name == $$n)' $(W)/plan.json >/dev/null \
 	  && rm -rf -- "$$d"; done; true
-	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) \
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(launch) io 1 1G hls -- $(VT_BIN)/vt-hls -f $(FORMAT) \
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@
 

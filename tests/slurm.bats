@@ -33,10 +33,10 @@ launch() {
 	LAUNCH=slurm "$VT_ROOT/pipelines/launch" "$@"
 }
 
-@test "slurm: the test cluster has two idle nodes of one CPU" {
-	run sinfo -h -N -o '%N %t %c'
+@test "slurm: the test cluster has two nodes of one CPU, both answering" {
+	run sinfo -h -N -r -o '%N %c'
 	assert_success
-	assert_equal "node1 idle 1"$'\n'"node2 idle 1" "$output"
+	assert_equal "node1 1"$'\n'"node2 1" "$output"
 }
 
 @test "slurm: in an allocation, every chunk encode ran as a job step, on both nodes" {
@@ -69,8 +69,10 @@ launch() {
 
 @test "slurm: each step's record says where it ran, in one try" {
 	built cluster
-	local job
+	local job f n
 	job=$(vod_job)
+	assert_equal "$(slurm_tasks "$job" | awk '{ print $3 }' | sort | paste -sd' ')" \
+		"$(cat "$OUT"/.work/launch/*.json | jq -r .name | sort | paste -sd' ')"
 	for f in "$OUT"/.work/launch/*.json; do
 		n=$(jq -r .name "$f")
 		assert_json "$f" ".tries == 1 and .exit == 0 and .seconds > 0 and (.step | startswith(\"$job.\"))"
@@ -103,7 +105,14 @@ launch() {
 }
 
 @test "slurm: nothing is left in the queue" {
-	run squeue -h
+	run squeue -h -t pending,running,suspended
 	assert_success
 	assert_equal "" "$output"
+	# A job that ended leaves the queue once its nodes have cleaned up.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -z "$(squeue -h)" ] && return
+		sleep 0.1
+	done
+	flunk "still in the queue: $(squeue -h)"
 }

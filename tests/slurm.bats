@@ -104,6 +104,27 @@ launch() {
 	assert_equal "node1 node2" "$(slurm_tasks | awk '$3 == "once" { print $2 }' | paste -sd' ')"
 }
 
+@test "slurm: a step whose node goes down is tried again on the other node, and its record says so" {
+	# --no-kill: the allocation outlives the loss of one of its nodes.
+	run --separate-stderr salloc -Q -N 2 --no-kill env LAUNCH=slurm LAUNCH_RECORDS="$PWD/rec" \
+		"$VT_ROOT/pipelines/launch" io 1 100M down -- sh -c '[ -e down ] ||
+			{ touch down; scontrol update nodename="$SLURMD_NODENAME" state=down reason=vt-test; sleep 30; }
+			echo "$SLURMD_NODENAME"'
+	assert_success
+	assert_equal "node2" "$output"
+	grep -qx "vt: warning: down: node failure on node1; trying again (try 2)" <<<"$stderr" ||
+		flunk "no retry warning in: $stderr"
+	assert_json rec/down.json '.tries == 2 and .node == "node2" and .failed_on == ["node1"] and .exit == 0'
+	assert_equal "node1 node2" "$(slurm_tasks | awk '$3 == "down" { print $2 }' | paste -sd' ')"
+	# The node comes back by itself (ReturnToService=2) once it answers.
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sinfo -h -N -r -t idle -o %N | wc -l)" -eq 2 ] && return
+		sleep 0.1
+	done
+	flunk "node1 did not come back: $(sinfo -N)"
+}
+
 @test "slurm: nothing is left in the queue" {
 	run squeue -h -t pending,running,suspended
 	assert_success

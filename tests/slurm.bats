@@ -78,6 +78,19 @@ launch() {
 		assert_json "$f" ".tries == 1 and .exit == 0 and .seconds > 0 and (.step | startswith(\"$job.\"))"
 		assert_equal "$(slurm_tasks "$job" | awk -v n="$n" '$3 == n { print $1, $2 }')" "$(jq -r '.step + " " + .node' "$f")"
 	done
+	# A chunk of two rungs wants 2 CPUs and 2G; a node has 1 and 1000M.
+	assert_json "$OUT/.work/launch/c00000.json" '.cpus == 1 and .mem_mb == 1000'
+}
+
+@test "slurm: launch refuses a bad LAUNCH, CPUS, MEM or RETRIES before running anything" {
+	local bad
+	for bad in "LAUNCH=cloud|1 1G" "LAUNCH=slurm|0 1G" "LAUNCH=slurm|1 1T" "LAUNCH=slurm RETRIES=x|1 1G"; do
+		# shellcheck disable=SC2086
+		run env ${bad%|*} "$VT_ROOT/pipelines/launch" io ${bad#*|} x -- touch ran
+		[ "$status" -eq 64 ] || flunk "$bad: status $status"
+		assert_match "^vt: launch: " "$output"
+		[ ! -e ran ] || flunk "$bad: the command ran"
+	done
 }
 
 @test "slurm: a bad source fails once, in stage probe, as one job of its own" {

@@ -59,6 +59,14 @@ JOB ?=
 DEST ?=
 NOTIFY ?=
 ON_DONE ?=
+# LAUNCH=slurm runs the heavy recipes as Slurm job steps, each asking for
+# the CPUs and memory it needs; pipelines/launch reads these, as data, from
+# the environment, and owns their defaults.
+LAUNCH ?= local
+RETRIES ?=
+PARTITION_ENCODE ?=
+PARTITION_IO ?=
+$(foreach v,LAUNCH RETRIES PARTITION_ENCODE PARTITION_IO,$(eval override $(v) := $$(value $(v)))$(eval export $(v)))
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
@@ -100,6 +108,9 @@ endif
 
 W   := $(OUT)/.work
 E   := $(W)/enc
+# launch CLASS CPUS MEM NAME -- COMMAND: a heavy step, here or on the cluster.
+launch := $(VT_ROOT)/pipelines/launch
+export LAUNCH_RECORDS := $(W)/launch
 # A URL (http, https, s3 or file) is fetched into .work first; the job
 # reads that copy, and job.json names the URL.
 VT_URL :=
@@ -152,7 +163,7 @@ $(W) $(E):
 ifdef VT_URL
 $(W)/source: $(SRC)
 $(SRC): | $(W) $(VT_BIN)/vt-put
-	$(VT_BIN)/vt-put --get --media $${VT_PROGRESS:+--progress} "$$VT_URL" $@ > /dev/null
+	$(launch) io 1 1G fetch -- $(VT_BIN)/vt-put --get --media $${VT_PROGRESS:+--progress} "$$VT_URL" $@ > /dev/null
 endif
 
 $(W)/source: FORCE | $(W)
@@ -197,7 +208,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
+	$(launch) io 1 1G probe -- $(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json
@@ -213,7 +224,7 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(VT_BIN)/vt-split --plan $(W)/plan.json $${VT_CHUNK:+-c "$$VT_CHUNK"} -d $(W)/chunks -- "$$VT_SRC" > $@+
+	$(launch) io 1 1G split -- $(VT_BIN)/vt-split --plan $(W)/plan.json $${VT_CHUNK:+-c "$$VT_CHUNK"} -d $(W)/chunks -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.
@@ -229,12 +240,12 @@ endif
 
 $(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
 	rm -f $(E)/*/.c$*.ts.*
-	$(VT_BIN)/vt-encode -c $* -d $(E) < $< > $@+
+	$(launch) encode $$(jq '[.rungs | length, 1] | max' $(W)/plan.json) 2G c$* -- $(VT_BIN)/vt-encode -c $* -d $(E) < $< > $@+
 	mv $@+ $@
 
 $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	if jq -e '.audio != null' $< > /dev/null; then \
-	  $(VT_BIN)/vt-encode --audio -d $(E) < $< > $@+; \
+	  $(launch) encode 1 1G audio -- $(VT_BIN)/vt-encode --audio -d $(E) < $< > $@+; \
 	else : > $@+; fi
 	mv $@+ $@
 
@@ -272,7 +283,7 @@ $(W)/scenes.json: $(W)/scenes.params $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | 
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; exit 0; fi; \
 	c=$$1; shift; \
 	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | \
-	  $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(VT_BIN)/vt-scenes "$$@"; \
+	  $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(launch) encode 1 1G scenes -- $(VT_BIN)/vt-scenes "$$@"; \
 	[ -e $@ ] || rm -f $(CHAPTER_FILES)
 
 # The thumbnail's scene mode chooses from the shots, so it waits for them
@@ -292,7 +303,7 @@ $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)
 	@$(call step-args,$(W)/thumb.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
-	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
+	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(launch) encode 1 1G thumb -- $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
 
 # The master names the chapters when they were made.
 $(W)/hls.params: FORCE | $(W)/scenes.json
@@ -303,7 +314,7 @@ $(W)/hls.params: FORCE | $(W)/scenes.json
 # The master playlist, written last, means the job is done: the optional
 # steps end first.
 $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params | $(W)/thumb.json
-	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(VT_BIN)/vt-hls -f $(FORMAT) \
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(launch) io 1 1G hls -- $(VT_BIN)/vt-hls -f $(FORMAT) \
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
 	mv $@+ $@
 

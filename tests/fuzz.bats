@@ -26,7 +26,7 @@ replay() {
 	assert_match "^$1: $n inputs, 0 findings" "${stderr##*$'\n'}"
 }
 
-@test "fuzz: the manifest readers (standard input, params, scenes, titles) replay their corpus" {
+@test "fuzz: the manifest readers (standard input, params, plan, scenes, titles) replay their corpus" {
 	replay manifest manifest
 }
 

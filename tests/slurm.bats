@@ -82,6 +82,36 @@ launch() {
 	assert_json "$OUT/.work/launch/c00000.json" '.cpus == 1 and .mem_mb == 1000'
 }
 
+@test "slurm: job.json gathers the steps' records and sums them up, here and on the cluster" {
+	local run n
+	for run in cluster local; do
+		built "$run"
+		n=$([ "$run" = cluster ] && echo 2 || echo 1)
+		assert_equal "$(jq -sc 'sort_by(.name)' "$OUT"/.work/launch/*.json)" "$(jq -c .steps "$OUT/job.json")"
+		assert_json "$OUT/job.json" '(.summary | keys_unsorted) == ["steps", "tries", "retried", "nodes", "cpu_seconds", "step_seconds"]'
+		assert_json "$OUT/job.json" "(keys_unsorted | last) == \"summary\" and .summary.nodes == $n
+			and .summary.steps == (.steps | length) and .summary.tries == .summary.steps and .summary.retried == []
+			and .summary.cpu_seconds > 0 and (.summary.cpu_seconds - ([.steps[].cpu_seconds] | add) | fabs) < 0.002"
+	done
+	# Here, every step ran on this host, not as a Slurm step.
+	assert_equal "$(hostname)" "$(jq -r '[.steps[].node] | unique | join(" ")' "$OUT/job.json")"
+	assert_json "$OUT/job.json" 'all(.steps[]; .step == null and .overhead_seconds == 0 and .tries == 1)'
+}
+
+@test "slurm: a step's CPU seconds are its processes' own, measured where they ran, not its wall time" {
+	# burn: uses half a second of CPU, however busy the machine.
+	local burn='while read -ra s </proc/$$/stat && ((s[13] + s[14] < 50)); do :; done' mode
+	for mode in local slurm; do
+		rm -rf rec
+		LAUNCH=$mode LAUNCH_RECORDS=$PWD/rec "$VT_ROOT/pipelines/launch" io 1 100M burn -- bash -c "$burn" || flunk "$mode: burn failed"
+		LAUNCH=$mode LAUNCH_RECORDS=$PWD/rec "$VT_ROOT/pipelines/launch" io 1 100M idle -- sleep 1 || flunk "$mode: sleep failed"
+		assert_json rec/burn.json '.cpu_seconds >= 0.5 and .cpu_seconds < 0.8'
+		assert_json rec/idle.json '.seconds >= 1 and .cpu_seconds < 0.2'
+	done
+	# On the cluster, the time spent before the command started is told apart.
+	assert_json rec/idle.json '.overhead_seconds > 0 and .step != null'
+}
+
 @test "slurm: launch refuses a bad LAUNCH, CPUS, MEM or RETRIES before running anything" {
 	local bad
 	for bad in "LAUNCH=cloud|1 1G" "LAUNCH=slurm|0 1G" "LAUNCH=slurm|1 1T" "LAUNCH=slurm RETRIES=x|1 1G"; do
@@ -100,7 +130,7 @@ launch() {
 	stderr=$(grep -v '^vt: job failed\|^make: \*\*\*' "$S/text.stderr")
 	assert_one_error vt-probe
 	assert_json "$OUT/job.json" '.status == "failed" and .stage == "probe"'
-	assert_equal "probe FAILED 65:0" "$(slurm_jobs | awk '$2 != "vod" { print $2, $3, $4 }')"
+	assert_equal "probe FAILED 65:0" "$(slurm_jobs | awk '$2 == "probe" { print $2, $3, $4 }')"
 	assert_json "$OUT/.work/launch/probe.json" '.tries == 1 and .exit == 65'
 }
 

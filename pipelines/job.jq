@@ -46,7 +46,7 @@ def rel: ltrimstr($out + "/");
     steps: ($steps | length),
     tries: ([$steps[].tries] | add // 0),
     retried: [$steps[] | select(.tries > 1) | .name],
-    nodes: ([$steps[].node | select(. != "")] | unique | length),
+    nodes: ([$steps[] | .node, .failed_on[] | select(. != "")] | unique | length),
     cpu_seconds: ([$steps[].cpu_seconds // 0] | add // 0 | . * 1000 | round / 1000),
     step_seconds: ([$steps[].seconds] | add // 0 | . * 1000 | round / 1000)
   }

@@ -1,9 +1,15 @@
 # job.json: what was asked for, what was produced, and what was noted.
 # $thumb, $scenes: the optional steps' output (null when off or failed);
 # $chapters: OUT/chapters/chapters.json; $warn: the steps' failures;
-# $chunks: the split's manifest, with the segment and chunk lengths used.
+# $chunks: the split's manifest, with the segment and chunk lengths used;
+# $launch: the heavy steps' records (pipelines/launch), those of steps
+# this job no longer has (chunks of an older split, a step now off) left out.
 ($hls[0]) as $h | ($plan[0]) as $p | ($probe[0]) as $s | ($request[0]) as $r |
 def rel: ltrimstr($out + "/");
+([$chunks[0].chunks[].index | "c" + ("0000" + tostring)[-5:]] + ["fetch", "probe", "split", "hls"]
+  + if $h.audio then ["audio"] else [] end + if $r.thumbnail then ["thumb"] else [] end
+  + if $r.chapters or $r.thumbnail.mode == "scene" then ["scenes"] else [] end) as $names |
+([$launch[] | select(.name as $n | $names | index([$n]))] | sort_by(.name)) as $steps |
 {
   status: "ok",
   request: ($params[0] + {thumbnail: $r.thumbnail, chapters: $r.chapters,
@@ -34,5 +40,14 @@ def rel: ltrimstr($out + "/");
     + $warn
     + if $r.thumbnail.mode == "scene" and $thumb.thumbnail.mode == "auto" then
         [{component: "thumbnail", message: "no shots to choose from: chosen as in auto mode"}]
-      else [] end)
+      else [] end),
+  steps: $steps,
+  summary: {
+    steps: ($steps | length),
+    tries: ([$steps[].tries] | add // 0),
+    retried: [$steps[] | select(.tries > 1) | .name],
+    nodes: ([$steps[] | .node, .failed_on[] | select(. != "")] | unique | length),
+    cpu_seconds: ([$steps[].cpu_seconds // 0] | add // 0 | . * 1000 | round / 1000),
+    step_seconds: ([$steps[].seconds] | add // 0 | . * 1000 | round / 1000)
+  }
 }

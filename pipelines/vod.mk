@@ -329,7 +329,8 @@ $(OUT)/job.json: $(W)/thumb.json $(W)/scenes.json $(W)/hls.json $(W)/plan.json $
 	    --argjson scenes "$$(cat $(W)/scenes.json 2>/dev/null || echo null)" \
 	    --argjson thumb "$$(cat $(W)/thumb.json 2>/dev/null || echo null)" \
 	    --argjson chapters "$$(cat $(OUT)/chapters/chapters.json 2>/dev/null || echo null)" \
-	    --argjson warn "$$({ cat $(W)/warn/*.json 2>/dev/null || :; } | jq -s .)" > $@+
+	    --argjson warn "$$({ cat $(W)/warn/*.json 2>/dev/null || :; } | jq -s .)" \
+	    --slurpfile launch <(find $(LAUNCH_RECORDS) -name '*.json' -exec cat {} + 2>/dev/null) > $@+
 	mv $@+ $@
 
 endif

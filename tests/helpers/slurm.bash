@@ -58,6 +58,21 @@ _slurm_conf() {
 	echo "PartitionName=main Nodes=$(IFS=,; echo "${SLURM_NODES[*]}") Default=YES MaxTime=INFINITE State=UP"
 }
 
+# _slurm_taskprolog DIR: the nodes' task prolog. It writes the step's line
+# to tasks.log, then holds the first try of a step that slurm_hold names
+# until slurm_release lets it go: a test can act while that step runs,
+# however busy the machine is.
+_slurm_taskprolog() {
+	printf '#!/bin/sh\nd=%q\n' "$1"
+	cat <<-'EOF'
+		echo "$SLURM_JOB_ID.$SLURM_STEP_ID $SLURMD_NODENAME $SLURM_JOB_NAME" >>"$d/log/tasks.log"
+		h=$d/hold/$SLURM_JOB_NAME
+		if [ -e "$h" ] && mkdir "$h.taken" 2>/dev/null; then
+			while [ -e "$h" ]; do sleep 0.1; done
+		fi
+	EOF
+}
+
 # slurm_start DIR: start the cluster in DIR (made afresh) and wait until
 # both nodes are idle. SLURM_DIR and SLURM_CONF name it.
 slurm_start() {
@@ -71,8 +86,8 @@ slurm_start() {
 	SLURM_CONF=$d/slurm.conf
 	export SLURM_DIR SLURM_CONF
 	_slurm_conf "$d" >"$SLURM_CONF" || return
-	printf '#!/bin/sh\necho "$SLURM_JOB_ID.$SLURM_STEP_ID $SLURMD_NODENAME $SLURM_JOB_NAME" >>%q\n' \
-		"$d/log/tasks.log" >"$d/taskprolog" && chmod 755 "$d/taskprolog" || return
+	mkdir -p "$d/hold" || return
+	_slurm_taskprolog "$d" >"$d/taskprolog" && chmod 755 "$d/taskprolog" || return
 	mungekey -c -k "$d/munge/munge.key" 2>"$d/log/mungekey.log" || return
 	munged -f --key-file="$d/munge/munge.key" --socket="$d/munge/munge.socket" \
 		--pid-file="$d/run/munged.pid" --log-file="$d/log/munged.log" \
@@ -80,8 +95,12 @@ slurm_start() {
 	# The daemons carry VT_SLURM_DIR into every slurmstepd they start, so
 	# that slurm_stop finds those too.
 	VT_SLURM_DIR=$d slurmctld -i 3>&- || return
+	# SLURM_PIN=1: each node's slurmd, and so its steps, on a core of its
+	# own, so that a node of one CPU uses no more (scripts/bench-scale).
+	local pin=() c=0
 	for n in "${SLURM_NODES[@]}"; do
-		VT_SLURM_DIR=$d slurmd -N "$n" 3>&- || return
+		[ -z "${SLURM_PIN-}" ] || pin=(taskset -c "$((c++ % $(nproc)))")
+		VT_SLURM_DIR=$d "${pin[@]}" slurmd -N "$n" 3>&- || return
 	done
 	for ((i = 0; i < 300; i++)); do
 		[ "$(sinfo -h -N -t idle -o %N 2>/dev/null | sort -u | wc -l)" -eq "${#SLURM_NODES[@]}" ] && return 0
@@ -99,7 +118,7 @@ slurm_start() {
 _slurm_pids() {
 	local d=$1 f
 	for f in "$d"/run/*.pid; do
-		[ -s "$f" ] && cat "$f"
+		[ -s "$f" ] && cat "$f" 2>/dev/null
 	done
 	grep -lzxE "VT_SLURM_DIR=$d|SLURM_CONF=$d/slurm.conf" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
 	find /proc/[0-9]*/cwd -maxdepth 0 -lname "$d/*" 2>/dev/null | cut -d/ -f3
@@ -145,4 +164,50 @@ slurm_tasks() {
 slurm_jobs() {
 	sed -nE 's/^JobId=([0-9]+) .* Name=(.*) JobState=([A-Z_]+) .* NodeList=([^ ]*) .* ExitCode=([0-9:]+) .*/\1 \2 \3 \5 \4/p' \
 		"$SLURM_DIR/log/jobcomp.txt" 2>/dev/null
+}
+
+# slurm_hold NAME...: the first try of each step NAME (a job name, as
+# srun -J gives it) waits, once started, until slurm_release NAME.
+slurm_hold() {
+	local n
+	for n in "$@"; do
+		rm -rf "$SLURM_DIR/hold/$n.taken" && touch "$SLURM_DIR/hold/$n" || return
+	done
+}
+
+slurm_release() {
+	local n
+	for n in "$@"; do
+		rm -f "$SLURM_DIR/hold/$n"
+	done
+}
+
+# slurm_await_task NAME [N [AFTER]]: wait until a node has started the
+# Nth try (default 1) of step NAME, counting from line AFTER of the task
+# log (default 0; slurm_tasks | wc -l marks where a run starts), and
+# print its "JOBID.STEP NODE". The bound is for a cluster that is broken,
+# not busy.
+slurm_await_task() {
+	local i t
+	for ((i = 0; i < 1800; i++)); do
+		t=$(slurm_tasks | tail -n +$((${3:-0} + 1)) | awk -v n="$1" '$3 == n' | sed -n "${2:-1}p")
+		[ -z "$t" ] || { echo "${t% *}"; return 0; }
+		sleep 0.1
+	done
+	echo "slurm_await_task: no try ${2:-1} of $1 started" >&2
+	return 1
+}
+
+# slurm_await_idle: wait until the nodes are all back and idle, and the
+# queue is empty of jobs and steps: a job that ended leaves it once its
+# nodes have cleaned up (MinJobAge).
+slurm_await_idle() {
+	local i
+	for ((i = 0; i < 1800; i++)); do
+		[ "$(sinfo -h -N -r -t idle -o %N | sort -u | wc -l)" -eq "${#SLURM_NODES[@]}" ] &&
+			[ -z "$(squeue -h)$(squeue -h -s)" ] && return 0
+		sleep 0.1
+	done
+	echo "slurm_await_idle: nodes $(sinfo -h -N -o '%N:%t' | paste -sd' '), queue: $(squeue -h | paste -sd' '), steps: $(squeue -h -s | paste -sd' ')" >&2
+	return 1
 }

@@ -58,13 +58,7 @@ launch() {
 
 @test "slurm: the ladder is byte for byte the one made locally" {
 	built cluster
-	local a b f
-	a=$(cd "$S/local" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
-	b=$(cd "$S/cluster" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
-	assert_equal "$a" "$b"
-	while read -r f; do
-		cmp "$S/local/$f" "$S/cluster/$f" || flunk "$f differs"
-	done <<<"$a"
+	assert_same_job "$S/local" "$S/cluster"
 }
 
 @test "slurm: each step's record says where it ran, in one try" {
@@ -94,12 +88,7 @@ launch() {
 }
 
 @test "slurm: a bad source fails once, in stage probe, as one job of its own" {
-	OUT=$S/text
-	status=$(cat "$S/text.status")
-	[ "$status" -ne 0 ] || flunk "make succeeded"
-	stderr=$(grep -v '^vt: job failed\|^make: \*\*\*' "$S/text.stderr")
-	assert_one_error vt-probe
-	assert_json "$OUT/job.json" '.status == "failed" and .stage == "probe"'
+	failed_in text probe vt-probe
 	assert_equal "probe FAILED 65:0" "$(slurm_jobs | awk '$2 != "vod" { print $2, $3, $4 }')"
 	assert_json "$OUT/.work/launch/probe.json" '.tries == 1 and .exit == 65'
 }

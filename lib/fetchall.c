@@ -12,6 +12,7 @@
 #include "xml.h"
 
 struct item {
+	char *src;		/* s3://bucket/key */
 	char *path;		/* the file it becomes */
 	char *tmp;		/* its temp file while it comes */
 	int fd;
@@ -60,20 +61,24 @@ got(struct vt_req *r)
 	if (ok && close(it->fd) < 0) {
 		vt_warn("cannot write '%s': %s", it->path, strerror(errno));
 		*it->ret = *it->ret ? *it->ret : VT_EX_IOERR;
+		vt_tmp_discard(it->tmp);
 	} else if (ok) {
 		vt_tmp_commit(it->tmp, it->path);
 		etag = vt_etag_bare(r->etag);
 		vt_json_print(json_pack("{s:s, s:s, s:I, s:s?, s:s, s:I}", "source",
-		    vt_url_show(r->url), "file", it->path, "bytes", (json_int_t)r->out_have,
+		    it->src, "file", it->path, "bytes", (json_int_t)r->out_have,
 		    "etag", etag, "status", "downloaded", "ms", (json_int_t)r->ms));
 		free(etag);
 	} else {
 		*it->ret = *it->ret ? *it->ret : vt_req_exit(r);
-		vt_warn("cannot fetch '%s': %s", vt_url_show(r->url),
+		vt_warn("cannot fetch '%s': %s", it->src,
 		    r->status == 404 && !r->resp.data ? "not found" : vt_s3_why(r));
-		if (it->tmp)
-			close(it->fd);	/* the temp file goes at exit */
+		if (it->tmp) {
+			close(it->fd);
+			vt_tmp_discard(it->tmp);
+		}
 	}
+	free(it->src);
 	free(it->path);
 	free(it);
 }
@@ -107,6 +112,7 @@ vt_get_prefix(const char *src, const char *dest, const struct vt_put_opts *o)
 			continue;
 		}
 		it = vt_calloc(1, sizeof(*it));
+		it->src = vt_asprintf("s3://%s/%s", s3.bucket, key);
 		it->path = vt_path_join(dest, key + plen);
 		it->ret = &ret;
 		r = vt_s3_req(&s3, "GET", key, NULL, NULL);
@@ -125,8 +131,10 @@ vt_get_prefix(const char *src, const char *dest, const struct vt_put_opts *o)
 	vt_s3_list_close(&l);
 	for (i = 0; i < n; i++) {
 		if (ret) {
-			free(((struct item *)reqs[i]->arg)->path);
-			free(reqs[i]->arg);
+			it = reqs[i]->arg;
+			free(it->src);
+			free(it->path);
+			free(it);
 			vt_req_free(reqs[i]);
 		} else {
 			vt_http_add(h, reqs[i]);

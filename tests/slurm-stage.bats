@@ -24,8 +24,11 @@ setup_file() {
 	export -f vod vod_make pipeline
 	salloc -Q -N 2 -J vod bash -c 'pipeline job "$1" RES=180p,90p LAUNCH=slurm STAGE=s3://videos/stage/ VT_VERBOSE=1' \
 		_ s3://videos/in/clip.mp4 </dev/null
-	# A bad source: put from here, refused on a node.
-	pipeline text "$(fixture text.mp4)" RES=90p LAUNCH=slurm STAGE=s3://videos/stage/ </dev/null
+	# A bad source: put from here, refused on a node. Where its steps ran
+	# goes to text.where.
+	VT_VERBOSE=1 pipeline text "$(fixture text.mp4)" RES=90p LAUNCH=slurm STAGE=s3://videos/stage/ </dev/null
+	grep '^vt: stage: in ' "$S/text.stderr" >"$S/text.where"
+	sed -i '/^vt: stage: in /d' "$S/text.stderr"
 }
 
 teardown_file() {
@@ -41,6 +44,11 @@ vod_job() {
 # no_scratch: nothing is left in either node's scratch.
 no_scratch() {
 	assert_equal "" "$(find "$S/scratch" -mindepth 2)"
+}
+
+# scratch_of FILE: the scratch folders that the steps' lines in FILE name.
+scratch_of() {
+	sed -n 's/^vt: stage: in \(.*\) on .*$/\1/p' "$1"
 }
 
 @test "stage: the staged ladder is byte for byte the one made locally" {
@@ -90,14 +98,24 @@ no_scratch() {
 
 @test "stage: no scratch is left after a run and a failure" {
 	built job
+	local d n=0
+	while read -r d; do
+		[[ $d == "$S/scratch/node"[12]/vt-stage.* ]] || flunk "$d is no node's scratch"
+		[ ! -e "$d" ] || flunk "$d is left"
+		n=$((n + 1))
+	done < <(scratch_of "$S/job.stderr"; scratch_of "$S/text.where")
+	[ "$(scratch_of "$S/text.where" | wc -l)" -ge 1 ] || flunk "the failed job ran no staged step"
+	[ "$n" -ge 8 ] || flunk "only $n staged steps"
 	no_scratch
 }
 
 @test "stage: a step cancelled mid-run leaves no scratch" {
 	run --separate-stderr env LAUNCH=slurm RETRIES=0 VT_STAGE_ROOT="$S/job" VT_STAGE_URL=s3://videos/stage/x/ \
 		"$VT_ROOT/pipelines/launch" io 1 100M cut -- "$VT_ROOT/pipelines/stage" -- \
-		sh -c 'touch "$TMPDIR"/../started; scancel "$SLURM_JOB_ID"; sleep 30'
+		sh -c 'pwd >"$TMPDIR"/../started; scancel "$SLURM_JOB_ID"; sleep 30'
 	assert_failure
-	[ -e "$S/scratch/started" ] || flunk "the step did not start"
+	[ -s "$S/scratch/started" ] || { flunk "the step did not start"; return; }
+	[[ $(cat "$S/scratch/started") == "$S/scratch/node"[12]/vt-stage.*/out ]] ||
+		flunk "the step ran in $(cat "$S/scratch/started")"
 	no_scratch
 }

@@ -192,8 +192,6 @@ retry-if = [ ! -e $(1) ] && cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 $(W) $(E):
 	mkdir -p $@
 
-# A URL: vt-put fetches it, resuming where a broken transfer or a killed
-# run stopped, and refuses a body that is not audio or video.
 ifneq ($(STAGE),)
 # The source, staged as .work/source.EXT; $(W)/source says which object.
 ifdef VT_URL
@@ -207,6 +205,8 @@ $(W)/source: FORCE | $(W) $(VT_BIN)/vt-put
 	@$(keep-if-same)
 endif
 else
+# A URL: vt-put fetches it, resuming where a broken transfer or a killed
+# run stopped, and refuses a body that is not audio or video.
 ifdef VT_URL
 $(W)/source: $(SRC)
 $(SRC): | $(W) $(VT_BIN)/vt-put

@@ -126,7 +126,7 @@ install: all
 	install -m 755 $(TOOLS:%=$(TOP)/bin/%) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(MANS) $(DESTDIR)$(MANPREFIX)/man1/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
-	install -m 755 $(TOP)/pipelines/failed $(TOP)/pipelines/optional $(TOP)/pipelines/publish $(TOP)/pipelines/notify $(TOP)/pipelines/launch $(DESTDIR)$(PREFIX)/share/vt/pipelines/
+	install -m 755 $(TOP)/pipelines/failed $(TOP)/pipelines/optional $(TOP)/pipelines/publish $(TOP)/pipelines/notify $(TOP)/pipelines/launch $(TOP)/pipelines/stage $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 	install -m 644 $(TOP)/pipelines/*.mk $(TOP)/pipelines/*.jq $(DESTDIR)$(PREFIX)/share/vt/pipelines/
 	mkdir -p $(DESTDIR)$(PREFIX)/share/vt/live
 	install -m 755 $(TOP)/scripts/vt-live $(DESTDIR)$(PREFIX)/bin/

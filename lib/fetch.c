@@ -209,8 +209,12 @@ vt_get(const char *src, const char *dest, const struct vt_put_opts *o)
 
 	if (!strncmp(src, "s3://", 5)) {
 		vt_s3_open(&s3, src, o->addressing);
-		if (!*s3.key || s3.key[strlen(s3.key) - 1] == '/')
-			vt_die(VT_EX_USAGE, "'%s' names no object", src);
+		if (!*s3.key || s3.key[strlen(s3.key) - 1] == '/') {
+			if (o->media)
+				vt_die(VT_EX_USAGE, "'%s' names no object, and --media checks one", src);
+			vt_s3_close(&s3);
+			return vt_get_prefix(src, dest, o);
+		}
 		r = vt_s3_req(&s3, "GET", s3.key, NULL, NULL);
 		r->validator_hdr = "If-Match";	/* S3 has no If-Range */
 	} else if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {

@@ -130,6 +130,14 @@ vt_tmp_commit(char *tmp, const char *path)
 }
 
 void
+vt_tmp_discard(char *tmp)
+{
+	unlink(tmp);
+	untrack(tmp);
+	free(tmp);
+}
+
+void
 vt_write_all(int fd, const void *buf, size_t len, const char *path)
 {
 	const char *p = buf;

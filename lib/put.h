@@ -1,6 +1,6 @@
 /* Publishing: a file or a folder to S3 (upload.c), to a local folder or to
  * an HTTP URL (sink.c), its objects found by scan.c; and fetching one
- * object back (fetch.c). */
+ * object back (fetch.c), or all under a prefix (fetchall.c). */
 #ifndef VT_PUT_H
 #define VT_PUT_H
 
@@ -42,5 +42,13 @@ int vt_put(const char *src, const char *dest, const struct vt_put_opts *o);
  * after a broken connection or by a later run, then renamed to dest.
  * Returns an exit status. */
 int vt_get(const char *src, const char *dest, const struct vt_put_opts *o);
+
+/* Download every object under the prefix src (s3://bucket/prefix/) into
+ * the folder dest, each to dest/NAME, NAME being its key after the prefix,
+ * up to o->parallel at once; keys whose NAME has an empty component or
+ * one starting with a dot are left out. Each file is written to a temp
+ * file, then renamed. Prints a line per file as vt_get() does. Returns an
+ * exit status. vt_get() calls it for a source that ends in '/'. */
+int vt_get_prefix(const char *src, const char *dest, const struct vt_put_opts *o);
 
 #endif

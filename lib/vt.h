@@ -107,6 +107,8 @@ long long vt_json_need_int(const json_t *o, const char *key);
  * error or signal never leaves a partial file under a final name. */
 char *vt_tmp_open(const char *path, int *fd);
 void vt_tmp_commit(char *tmp, const char *path);
+/* Remove a temp file that will not be committed, and free its name. */
+void vt_tmp_discard(char *tmp);
 /* Remove the temp files not yet committed, as exit does; for a process
  * that goes on after an error (the fuzz harness). */
 void vt_tmp_cleanup(void);

@@ -67,6 +67,11 @@ RETRIES ?=
 PARTITION_ENCODE ?=
 PARTITION_IO ?=
 $(foreach v,LAUNCH RETRIES PARTITION_ENCODE PARTITION_IO,$(eval override $(v) := $$(value $(v)))$(eval export $(v)))
+# STAGE=s3://bucket/prefix/: the nodes share no disk; OUT's files go
+# through S3 (pipelines/stage).
+STAGE ?=
+override STAGE := $(value STAGE)
+unexport STAGE
 # One x264 thread per rung: the chunk jobs keep the cores busy, and
 # single-threaded x264 is deterministic, so a resumed run's output is
 # byte-identical to an uninterrupted one.
@@ -106,6 +111,30 @@ ifeq ($(filter $(FORMAT),fmp4 ts),)
 $(error FORMAT must be fmp4 or ts)
 endif
 
+# With STAGE, OUT's files live in S3 under STAGE and OUT's real path; each
+# heavy step runs in a scratch folder of its own, on its node, that stands
+# for OUT (pipelines/stage), given its inputs as paths under OUT, taken
+# from the manifests. Here .work keeps only the manifests; the ladder, the
+# chapters and the thumbnails come back to OUT from S3 when made.
+ifneq ($(STAGE),)
+ifeq ($(shell printf '%s' $(call sq,$(STAGE)) | grep -Ex 's3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([A-Za-z0-9._/+-]*/)?'),)
+$(error vt: STAGE must be an s3:// bucket and prefix ending in /, of letters, digits and . _ / + -)
+endif
+override OUT := $(shell realpath -m -- $(call sq,$(OUT)))
+ifneq ($(shell printf '%s' $(call sq,$(OUT)) | tr -d 'A-Za-z0-9._/+-'),)
+$(error vt: with STAGE, OUT's real path may hold only letters, digits and . _ / + -)
+endif
+export VT_STAGE_ROOT := $(OUT)
+export VT_STAGE_URL := $(STAGE)$(OUT:/%=%)/
+export VT_STAGE_PUT := $(VT_BIN)/vt-put
+# staged INPUTS: the words before a heavy step's command.
+staged = $(VT_ROOT)/pipelines/stage $(1) --
+# ship MANIFEST: put a manifest that a heavy step reads by its path to S3.
+ship = $(VT_BIN)/vt-put -- $(1) "$$VT_STAGE_URL"$(patsubst $(OUT)/%,%,$(1)) > /dev/null
+# unstage FOLDER/: OUT's FOLDER from S3 (all of OUT but .work for "").
+unstage = $(VT_BIN)/vt-put --get "$$VT_STAGE_URL"$(1) $(OUT)/$(1) > /dev/null
+endif
+
 W   := $(OUT)/.work
 E   := $(W)/enc
 # launch CLASS CPUS MEM NAME -- COMMAND: a heavy step, here or on the cluster.
@@ -114,10 +143,15 @@ export LAUNCH_RECORDS := $(W)/launch
 # A URL (http, https, s3 or file) is fetched into .work first; the job
 # reads that copy, and job.json names the URL.
 VT_URL :=
+source-ext = $(shell e=$$(basename -- $(call sq,$(SRC))); e=$${e%%[?\#]*}; \
+         [[ $$e =~ \.[A-Za-z0-9]{1,8}$$ ]] && printf '%s' "$${BASH_REMATCH[0]}")
 ifneq ($(filter http:// https:// s3:// file://,$(firstword $(subst ://,:// ,$(SRC)))),)
 VT_URL := $(SRC)
-SRC := $(W)/source$(shell e=$$(basename -- $(call sq,$(SRC))); e=$${e%%[?\#]*}; \
-         [[ $$e =~ \.[A-Za-z0-9]{1,8}$$ ]] && printf '%s' "$${BASH_REMATCH[0]}")
+SRC := $(W)/source$(source-ext)
+else ifneq ($(STAGE),)
+# A file here goes to S3 from here, the one host that has it.
+export VT_LOCAL := $(SRC)
+SRC := $(W)/source$(source-ext)
 endif
 # The source's path, as data, like the request's values: a name with a
 # newline or a quote in it is never recipe text.
@@ -158,6 +192,19 @@ retry-if = [ ! -e $(1) ] && cmp -s $@+ $@ && rm -f $@+ || mv $@+ $@
 $(W) $(E):
 	mkdir -p $@
 
+ifneq ($(STAGE),)
+# The source, staged as .work/source.EXT; $(W)/source says which object.
+ifdef VT_URL
+$(W)/source: | $(W) $(VT_BIN)/vt-put
+	$(launch) io 1 1G fetch -- $(call staged) $(VT_BIN)/vt-put --get --media "$$VT_URL" "$$VT_SRC" | jq -c '{bytes, etag}' > $@+
+	mv $@+ $@
+else
+$(W)/source: FORCE | $(W) $(VT_BIN)/vt-put
+	@[ -e "$$VT_LOCAL" ] || exec $(VT_BIN)/vt-probe -- "$$VT_LOCAL"  # it says why
+	@$(VT_BIN)/vt-put -- "$$VT_LOCAL" "$$VT_STAGE_URL".work/$(notdir $(SRC)) | jq -c '{bytes, etag}' > $@+
+	@$(keep-if-same)
+endif
+else
 # A URL: vt-put fetches it, resuming where a broken transfer or a killed
 # run stopped, and refuses a body that is not audio or video.
 ifdef VT_URL
@@ -169,6 +216,7 @@ endif
 $(W)/source: FORCE | $(W)
 	@[ -e "$$VT_SRC" ] || exec $(VT_BIN)/vt-probe -- "$$VT_SRC"  # it says why
 	@t=$$(readlink -f -- "$$VT_SRC"); [ "$$(readlink -- $@ 2>/dev/null)" = "$$t" ] || ln -sfn -- "$$t" $@
+endif
 
 # sha256 FILE: the file's SHA-256, or nothing if it cannot be read.
 sha256 = { sha256sum < $(1); } 2>/dev/null | cut -c1-64
@@ -208,7 +256,7 @@ $(W)/split.params: FORCE | $(W)
 	@$(keep-if-same)
 
 $(W)/probe.json: $(W)/source | $(W) $(TOOLS)
-	$(launch) io 1 1G probe -- $(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
+	$(launch) io 1 1G probe -- $(call staged,"$$VT_SRC") $(VT_BIN)/vt-probe -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 $(OUT)/probe.json: $(W)/probe.json
@@ -224,7 +272,8 @@ $(W)/plan.json: $(W)/probe.json $(W)/params.json
 
 $(W)/chunks.json: $(W)/source $(W)/split.params $(W)/plan.json
 	rm -rf $(W)/chunks
-	$(launch) io 1 1G split -- $(VT_BIN)/vt-split --plan $(W)/plan.json $${VT_CHUNK:+-c "$$VT_CHUNK"} -d $(W)/chunks -- "$$VT_SRC" > $@+
+	$(if $(STAGE),$(call ship,$(W)/plan.json))
+	$(launch) io 1 1G split -- $(call staged,"$$VT_SRC" $(W)/plan.json) $(VT_BIN)/vt-split --plan $(W)/plan.json $${VT_CHUNK:+-c "$$VT_CHUNK"} -d $(W)/chunks -- "$$VT_SRC" > $@+
 	mv $@+ $@
 
 # Chunk fan-out: the split's manifest becomes a list of encode targets.
@@ -240,12 +289,13 @@ endif
 
 $(E)/c%.json: $(W)/chunks.json $(W)/params.json | $(E)
 	rm -f $(E)/*/.c$*.ts.*
-	$(launch) encode $$(jq '[.rungs | length, 1] | max' $(W)/plan.json) 2G c$* -- $(VT_BIN)/vt-encode -c $* -d $(E) < $< > $@+
+	$(launch) encode $$(jq '[.rungs | length, 1] | max' $(W)/plan.json) 2G c$* -- \
+	    $(call staged,$$(jq -r --argjson i $$((10#$*)) '.chunks[] | select(.index == $$i) | .path' $<)) $(VT_BIN)/vt-encode -c $* -d $(E) < $< > $@+
 	mv $@+ $@
 
 $(E)/audio.json: $(W)/chunks.json $(W)/params.json | $(E)
 	if jq -e '.audio != null' $< > /dev/null; then \
-	  $(launch) encode 1 1G audio -- $(VT_BIN)/vt-encode --audio -d $(E) < $< > $@+; \
+	  $(launch) encode 1 1G audio -- $(call staged,$$(jq -r .source $<)) $(VT_BIN)/vt-encode --audio -d $(E) < $< > $@+; \
 	else : > $@+; fi
 	mv $@+ $@
 
@@ -283,8 +333,8 @@ $(W)/scenes.json: $(W)/scenes.params $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | 
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/scenes.*; rmdir $(OUT)/chapters 2>/dev/null || :; echo null > $@; exit 0; fi; \
 	c=$$1; shift; \
 	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | \
-	  $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(launch) encode 1 1G scenes -- $(VT_BIN)/vt-scenes "$$@"; \
-	[ -e $@ ] || rm -f $(CHAPTER_FILES)
+	  $(OPTIONAL) "$$c" $(W)/warn/scenes.json $@ $(launch) encode 1 1G scenes -- $(call staged,$(E)/) $(VT_BIN)/vt-scenes "$$@"; \
+	[ -e $@ ] || rm -f $(CHAPTER_FILES)$(if $(STAGE),; [ ! -e $@ ] || [ "$$c" != chapters ] || $(call unstage,chapters/))
 
 # The thumbnail's scene mode chooses from the shots, so it waits for them
 # (steps.mk says whether it does); without them it chooses as in auto mode.
@@ -303,7 +353,9 @@ $(W)/thumb.json: $(W)/source $(W)/thumb.params | $(TOOLS)
 	@rm -f $(THUMB_FILES)
 	@$(call step-args,$(W)/thumb.params); \
 	if [ $$# -eq 0 ]; then rm -f $(W)/warn/thumbnail.*; rmdir $(OUT)/thumbnails 2>/dev/null || :; echo null > $@; \
-	else shift; $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(launch) encode 1 1G thumb -- $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
+	else shift; $(if $(and $(STAGE),$(THUMB_SHOTS)),$(call ship,$(W)/scenes.json);) \
+	  $(OPTIONAL) thumbnail $(W)/warn/thumbnail.json $@ $(launch) encode 1 1G thumb -- \
+	    $(call staged,"$$VT_SRC" $(THUMB_SHOTS)) $(VT_BIN)/vt-thumb "$$@" -- "$$VT_SRC"; fi
 
 # The master names the chapters when they were made.
 $(W)/hls.params: FORCE | $(W)/scenes.json
@@ -314,8 +366,9 @@ $(W)/hls.params: FORCE | $(W)/scenes.json
 # The master playlist, written last, means the job is done: the optional
 # steps end first.
 $(W)/hls.json: $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json $(W)/hls.params | $(W)/thumb.json
-	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(launch) io 1 1G hls -- $(VT_BIN)/vt-hls -f $(FORMAT) \
+	cat $(CHUNKS:%=$(E)/c%.json) $(E)/audio.json | $(launch) io 1 1G hls -- $(call staged,$(E)/) $(VT_BIN)/vt-hls -f $(FORMAT) \
 	    $$(sed -n 's/^session-data=/-S /p' $(W)/hls.params) -d $(OUT) > $@+
+	$(if $(STAGE),$(call unstage,))
 	mv $@+ $@
 
 # The thumbnail first, so that it runs beside the encodes.

@@ -45,17 +45,6 @@ cluster_bg() {
 		_ "$name" "$(fixture clip.mp4)" </dev/null 3>&- &
 }
 
-# same_as_local NAME: the ladder of run NAME is byte for byte the local one.
-same_as_local() {
-	local a b f
-	a=$(cd "$S/local" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
-	b=$(cd "$S/$1" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
-	assert_equal "$a" "$b"
-	while read -r f; do
-		cmp "$S/local/$f" "$S/$1/$f" || flunk "$1: $f differs"
-	done <<<"$a"
-}
-
 # left_nothing: no job running or waiting, none left in the queue once
 # Slurm has cleaned up, no step either, and no scratch folder.
 left_nothing() {
@@ -94,7 +83,7 @@ launch() {
 
 @test "slurm: the ladder is byte for byte the one made locally" {
 	built cluster
-	same_as_local cluster
+	assert_same_job "$S/local" "$S/cluster"
 }
 
 @test "slurm: each step's record says where it ran, in one try" {
@@ -154,12 +143,7 @@ launch() {
 }
 
 @test "slurm: a bad source fails once, in stage probe, as one job of its own" {
-	OUT=$S/text
-	status=$(cat "$S/text.status")
-	[ "$status" -ne 0 ] || flunk "make succeeded"
-	stderr=$(grep -v '^vt: job failed\|^make: \*\*\*' "$S/text.stderr")
-	assert_one_error vt-probe
-	assert_json "$OUT/job.json" '.status == "failed" and .stage == "probe"'
+	failed_in text probe vt-probe
 	assert_equal "probe FAILED 65:0" "$(slurm_jobs | awk '$2 == "probe" { print $2, $3, $4 }')"
 	assert_json "$OUT/.work/launch/probe.json" '.tries == 1 and .exit == 65'
 	# Slurm started it once.
@@ -212,7 +196,7 @@ broken() {
 	wait "$!" || :
 	built "$name"
 	[ "${two#* }" != "${one#* }" ] || flunk "$step tried again on ${one#* }"
-	same_as_local "$name"
+	assert_same_job "$S/local" "$S/$name"
 	assert_json "$OUT/job.json" ".summary.retried == [\"$step\"] and .summary.nodes == 2
 		and (.steps[] | select(.name == \"$step\") | .tries == 2 and .failed_on == [\"${one#* }\"]
 			and .node == \"${two#* }\" and .step == \"${two% *}\")"
@@ -271,7 +255,7 @@ step_cancelled() {
 	cluster_bg resume
 	wait || :
 	built resume
-	same_as_local resume
+	assert_same_job "$S/local" "$S/resume"
 	assert_equal "$(cat kept)" "$(find "$OUT/.work/enc" "$OUT/.work/launch" -maxdepth 1 -name 'c0000[01].json' -exec stat -c '%n %.9Y' {} + | sort)"
 	assert_equal "$(cat records)" "$(cat "$OUT"/.work/launch/c0000[01].json)"
 	# Slurm's own record: the second run encoded only the third chunk.

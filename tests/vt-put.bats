@@ -428,6 +428,42 @@ upload_in_parts() {
 	assert_success
 }
 
+@test "vt-put --get: a prefix comes whole into a folder, one line a file, dot names left out" {
+	vt-put "$S/talk" s3://videos/back/ >/dev/null && vt-put "$S/talk/.work" s3://videos/back/.work/ >/dev/null ||
+		flunk "cannot publish"
+	run --separate-stderr vt-put --get --jobs 3 s3://videos/back/ got
+	assert_success
+	diff -r -x .work "$S/talk" got || flunk "got differs from talk"
+	assert_equal "$(cd "$S/talk" && find . -path ./.work -prune -o -type f -print | wc -l)" "${#lines[@]}"
+	assert_equal "" "$(jq -r 'select(.status != "downloaded") | .file' <<<"$output")"
+	assert_json "$(grep '"got/master.m3u8"' <<<"$output")" \
+		".source == \"s3://videos/back/master.m3u8\" and .bytes == $(stat -c %s "$S/talk/master.m3u8")"
+	# An empty prefix is an empty folder.
+	run --separate-stderr vt-put --get s3://videos/no-such/ empty
+	assert_success
+	assert_equal "" "$output"
+	[ -d empty ] && [ -z "$(ls -A empty)" ] || flunk "no empty folder"
+}
+
+@test "vt-put --get: a prefix's object that fails is retried; one that fails for good leaves no file" {
+	faults '{"match": "^GET /videos/talk/90p/seg_00001", "status": 503}'
+	run --separate-stderr vt-put --get s3://videos/talk/90p/ a
+	assert_success
+	cmp a/seg_00001.ts "$S/talk/90p/seg_00001.ts"
+	faults '{"match": "^GET /videos/talk/90p/seg_00001", "status": 503}'
+	run --separate-stderr vt-put --retries 0 --get s3://videos/talk/90p/ b
+	assert_failure 75
+	assert_one_error vt-put
+	assert_match "cannot fetch 's3://videos/talk/90p/seg_00001.ts'" "$stderr"
+	[ ! -e b/seg_00001.ts ] || flunk "seg_00001.ts was made"
+	assert_equal "" "$(find b -name '.*')"
+	run --separate-stderr vt-put --get s3://nobucket/x/ c
+	assert_failure 66
+	assert_match "NoSuchBucket" "$stderr"
+	run --separate-stderr vt-put --get --media s3://videos/talk/ d
+	assert_failure 64
+}
+
 @test "vt-put --post: a file POSTed to a URL, with its Content-Type" {
 	run --separate-stderr vt-put --post "$S/talk/job.json" "$HTTP_URL/hook/done"
 	assert_success

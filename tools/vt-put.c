@@ -33,11 +33,13 @@ usage(int status)
 
 	fprintf(f, "usage: %s [-fP] [-a style] [-j jobs] [-p size] [-r retries] [-t seconds] "
 	    "[-x glob] source dest\n", vt_progname);
-	fprintf(f, "       %s -g [-m] [-a style] [-r retries] [-t seconds] source dest\n", vt_progname);
+	fprintf(f, "       %s -g [-m] [-a style] [-j jobs] [-r retries] [-t seconds] source dest\n",
+	    vt_progname);
 	if (!status)
 		fputs("  -a, --addressing STYLE  S3 addressing: auto, path or virtual (default auto)\n"
 		    "  -f, --force             upload objects the destination has already\n"
-		    "  -g, --get               fetch the object source (s3://, http(s)://) to dest or -\n"
+		    "  -g, --get               fetch the object source (s3://, http(s)://) to dest or -,\n"
+		    "                          or every object under s3://bucket/prefix/ into dest\n"
 		    "  -j, --jobs N            transfers at once (default 8)\n"
 		    "  -m, --media             with -g: fail unless the object is audio or video\n"
 		    "  -p, --part-size SIZE    multipart upload above SIZE, in parts of SIZE\n"

@@ -57,6 +57,30 @@ built() {
 	[ -f "$OUT/master.m3u8" ] || flunk "no $OUT/master.m3u8"
 }
 
+# assert_same_job A B: two jobs' output folders hold the same files, byte
+# for byte, but for job.json and .work.
+assert_same_job() {
+	local a b f
+	a=$(cd "$1" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
+	b=$(cd "$2" && find . -path ./.work -prune -o -type f ! -name job.json -print | sort)
+	assert_equal "$a" "$b" || return
+	while read -r f; do
+		cmp "$1/$f" "$2/$f" || { flunk "$f differs"; return; }
+	done <<<"$a"
+}
+
+# failed_in NAME STAGE TOOL: that pipeline run failed in STAGE, with one
+# error, TOOL's, once make's own lines are left out; OUT is its folder.
+failed_in() {
+	OUT=$S/$1
+	status=$(cat "$S/$1.status")
+	[ "$status" -ne 0 ] || { flunk "$1: make succeeded"; return; }
+	# shellcheck disable=SC2034 # for assert_one_error
+	stderr=$(grep -v '^vt: job failed\|^make: \*\*\*' "$S/$1.stderr")
+	assert_one_error "$3" || return
+	assert_json "$OUT/job.json" ".status == \"failed\" and .stage == \"$2\""
+}
+
 # refused NAME [STAGE WORDS]: that pipeline run failed with one vt- error,
 # no master, and a job.json that says it failed. With STAGE: it failed in
 # STAGE, with WORDS in the error, and nothing was split or encoded.

@@ -102,22 +102,21 @@ static json_t *
 settings(int live, const char *dir, enum vt_segfmt fmt, const struct vt_livehls_opts *lo,
     const struct vt_session_data *sd, size_t nsd)
 {
-	json_t *l = json_array(), *s = json_array();
+	json_t *a = json_array();
 	size_t i;
 
 	if (live) {
 		for (i = 0; i < lo->nlabels; i++)
-			json_array_append_new(l, json_string(lo->labels[i]));
+			json_array_append_new(a, json_string(lo->labels[i]));
 		return json_pack("{s:b,s:s?,s:i,s:b,s:b,s:s?,s:s?,s:s?,s:o,s:b}", "live", 1,
 		    "dir", dir, "window", lo->window, "record", lo->record, "open", lo->open,
 		    "listen", lo->listen, "status", lo->status, "metrics", lo->metrics,
-		    "labels", l, "stream_master", lo->stream_master);
+		    "labels", a, "stream_master", lo->stream_master);
 	}
 	for (i = 0; i < nsd; i++)
-		json_array_append_new(s, json_pack("{s:s,s:s}", "id", sd[i].id, "uri", sd[i].uri));
-	json_decref(l);
+		json_array_append_new(a, json_pack("{s:s,s:s}", "id", sd[i].id, "uri", sd[i].uri));
 	return json_pack("{s:b,s:s?,s:s,s:o}", "live", 0, "dir", dir,
-	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "session_data", s);
+	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "session_data", a);
 }
 
 int

@@ -529,15 +529,19 @@ vt_livehls_run(const struct vt_livehls_opts *o, FILE *in)
 	vt_mkdirs(o->dir);
 	load(&h);
 	vt_lh_status_write(&h);
-	if (o->listen) {
+	if (o->listen || o->stream_master) {
 		char *d = vt_strdup(o->dir), *e = d + strlen(d);
 
 		while (e > d + 1 && e[-1] == '/')
 			*--e = '\0';
 		h.base = vt_strdup(strrchr(d, '/') ? strrchr(d, '/') + 1 : d);
 		free(d);
-		srv = vt_httpd_open(o->listen, vt_lh_serve, &h);
+		if (o->stream_master && !vt_safe_name(h.base))
+			vt_die(VT_EX_USAGE, "--stream-master: the folder's name '%s' is not one "
+			    "a URI can hold (want letters, digits, . _ and -)", h.base);
 	}
+	if (o->listen)
+		srv = vt_httpd_open(o->listen, vt_lh_serve, &h);
 	read_lines(&h, fileno(in), srv);
 	if (h.nr && !o->open)
 		finish(&h);

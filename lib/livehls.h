@@ -17,6 +17,9 @@ struct vt_livehls_opts {
 	const char *status;	/* write the stream's status (JSON) here; NULL: none */
 	const char *metrics;	/* and its metrics (Prometheus text); NULL: none */
 	const char *const *labels;	/* NAME=VALUE, on every metric */
+	int stream_master;	/* also write the master one folder up, its
+				   URIs into this folder: a stream's master
+				   that follows its broadcasts */
 	size_t nlabels;
 };
 

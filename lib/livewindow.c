@@ -109,6 +109,37 @@ declare(const struct hls *h, struct rend *v, const struct rend *a)
 	}
 }
 
+/* The stream's master (--stream-master): the master one folder up, its
+ * URIs into the broadcast's folder. */
+static void
+write_stream_master(const struct hls *h, const struct vt_variant *v, size_t n,
+    const struct vt_audio_rendition *a)
+{
+	struct vt_variant *up = vt_calloc(n, sizeof(*up));
+	struct vt_audio_rendition ua;
+	char *text, *path;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		up[i] = v[i];
+		up[i].uri = vt_asprintf("%s/%s", h->base, v[i].uri);
+	}
+	if (a) {
+		ua = *a;
+		ua.uri = vt_asprintf("%s/%s", h->base, a->uri);
+	}
+	text = vt_master_text(up, n, a ? &ua : NULL);
+	path = vt_path_join(h->o->dir, "../master.m3u8");
+	vt_write_file(path, text, strlen(text));
+	free(path);
+	free(text);
+	for (i = 0; i < n; i++)
+		free((char *)up[i].uri);
+	if (a)
+		free((char *)ua.uri);
+	free(up);
+}
+
 /* The master, once every rendition has a segment, written only when it
  * changes. The recording's, of a stream that is over, declares the peak
  * and the average as they are. */
@@ -157,6 +188,8 @@ vt_lh_write_master(struct hls *h, const char *file, const char *media)
 		path = vt_path_join(h->o->dir, file);
 		vt_write_file(path, text, strlen(text));
 		free(path);
+		if (live && h->o->stream_master)
+			write_stream_master(h, v, n, a);
 	}
 	if (live) {
 		free(h->master);

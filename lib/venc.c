@@ -223,7 +223,7 @@ vt_venc_new(const struct vt_rung *rungs, int n, const struct vt_venc_conf *c)
 
 	e->c = c;
 	e->n = n;
-	e->qsize = c->queue > 0 ? c->queue : 8;
+	e->qsize = c->queue > 0 ? c->queue : VT_VENC_QUEUE;
 	e->tmp = av_frame_alloc();
 	vt_grid_init(&e->grid, c->p->offset, c->p->seg);
 	e->rungs = vt_calloc(n, sizeof(*e->rungs));

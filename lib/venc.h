@@ -13,12 +13,15 @@
  * rung's encoder thread; the packet is the callee's to keep or unref. */
 typedef void (*vt_packet_fn)(void *arg, int i, const AVCodecContext *enc, AVPacket *pkt);
 
+/* Frames queued per rung unless told. */
+#define VT_VENC_QUEUE 8
+
 struct vt_venc_conf {
 	const struct vt_source *src;	/* sar, rotation and fps */
 	const struct vt_params *p;	/* preset, threads, seg, offset */
 	int live;		/* tune for latency: no B-frames or lookahead,
 				   no scene-cut keyframes */
-	int queue;		/* frames queued per rung (0: 8) */
+	int queue;		/* frames queued per rung (0: VT_VENC_QUEUE) */
 	vt_packet_fn onpacket;
 	void *arg;
 };

@@ -1,12 +1,35 @@
 # vt-live(1)'s presentation of the files: each stream's state and the
-# service's metrics, from what the supervisor (ROOT/streams/NAME/stream.json)
-# and the stream's vt-hls (hls-status.json, hls-metrics.prom) wrote. It
-# shows the files; it computes no figure of the media. The inputs are those
-# files, all streams' at once; a file NAME+ stands for NAME.
+# service's metrics, from what the supervisor (ROOT/streams/NAME/stream.json,
+# ROOT/run/viewers.json) and the stream's vt-hls (hls-status.json,
+# hls-metrics.prom) wrote. It shows the files; it computes no figure of the
+# media. The inputs are those files, all streams' at once; a file NAME+
+# stands for NAME.
 
 def files: reduce inputs as $x ({};
 	(input_filename | split("/")) as $p | .[$p[-2]][$p[-1] | rtrimstr("+")] = $x)
-	| [.[] | select(.["stream.json"]) | {f: .["stream.json"], h: (.["hls-status.json"] // {})}];
+	| ([.[]["viewers.json"] | values][0] // {}) as $v
+	| [.[] | select(.["stream.json"]) | {f: (.["stream.json"] | .viewers = ($v[.name] // {} | length)),
+		h: (.["hls-status.json"] // {})}];
+
+# The viewers of each stream, {NAME: {"ADDRESS USER-AGENT": Unix time}}:
+# $seen with the origin's access log lines in (nginx.conf.in's vtlive:
+# time, address, status, method, URI and user agent, by tabs), but those
+# older than 30 s at $now.
+def viewers($seen; $now): reduce (inputs | split("\t") | select(length == 6 and
+		(.[2] | IN("200", "206", "304"))) | {t: (.[0] | tonumber?), who: "\(.[1]) \(.[5])",
+		n: (.[4] | capture("^/live/(?<n>[a-z0-9][a-z0-9_-]*)/").n)}) as $x
+	($seen // {}; .[$x.n][$x.who] = $x.t)
+	| map_values(with_entries(select(.value >= $now - 30)) | select(length > 0));
+
+# The supervisor's facts of a stream (stream.json) from its strings, times
+# in Unix milliseconds; and back, as "NAME KEY VALUE" lines, with nothing
+# for null and 1 and 0 for true and false.
+def facts: def n: if . == "" then null else tonumber end;
+	map_values(if . == "" then null else . end) + {started: (.started | n), ended: (.ended | n),
+	stalled: (.stalled | n), publishes: (.publishes | n // 0),
+	restarts: (.restarts | n // 0), record: (.record == "1"), vod: (.vod == "1")};
+def unfacts: .name as $n | to_entries[] | select(.key != "name")
+	| "\($n) \(.key) \(.value | if . == null then "" elif . == true then 1 elif . == false then 0 else . end)";
 
 # Unix milliseconds as seconds, exactly.
 def ms: "\(. / 1000 | floor).\(1000 + . % 1000 | tostring | .[1:])";

@@ -121,6 +121,30 @@ assert_aligned() {
 	run -64 vt-livesegment -i "$S/live.mp4" -d out -r 720x
 }
 
+@test "vt-livesegment --check: the settings a run would use, defaults filled in; a bad one is refused" {
+	run --separate-stderr vt-livesegment --check
+	assert_success
+	assert_json "$output" '.seg == 2 and .part == 0 and .resolutions == null and .preset == "veryfast"
+		and .threads == 1 and .queue == 8 and .stall == 5 and .format == "fmp4" and .input == null
+		and .watermark == null'
+	run --separate-stderr vt-livesegment --check -s 1 -n auto -r 360p,144p -l rtmp://127.0.0.1:1/a/b -d out
+	assert_success
+	assert_json "$output" '.seg == 1 and .part == 0.25 and .resolutions == ["360p", "144p"] and .listen
+		and .input == "rtmp://127.0.0.1:1/a/b" and .dir == "out"'
+	[ ! -e out ]
+	assert_json "$(vt-livesegment --check -n 0)" '.part == 0'
+	for bad in "-n 0.6 -s 1" "-n 0.05" "-n x" "-s 0" "-r 144p,foo" "-f ts -n auto" "-P fastest" "-S -1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr vt-livesegment --check $bad
+		assert_failure 64 || return
+		assert_equal "" "$output"
+		assert_one_error vt-livesegment
+	done
+	# a run checks the rungs before it opens the input
+	run --separate-stderr vt-livesegment -i "$S/missing.mp4" -r 144p,foo -d out
+	assert_failure 64
+}
+
 @test "a missing or broken input is an error, not a crash" {
 	run -66 vt-livesegment -i nosuch.mp4 -d out
 	printf 'not a video\n' >text.mp4
@@ -635,7 +659,7 @@ corner_psnr() {
 @test "--part: partial segments that add up to each segment, announced before it" {
 	run -64 vt-livesegment -i "$S/live.mp4" -d out -f ts -n 0.5
 	run -64 vt-livesegment -i "$S/live.mp4" -d out -s 1 -n 0.6
-	run -64 vt-livesegment -i "$S/live.mp4" -d out -n 0
+	run -64 vt-livesegment -i "$S/live.mp4" -d out -n 0.05
 	vt-livesegment -i "$S/live.mp4" -r 180p -s 2 -n 0.5 -d out >seg.jsonl 2>seg.err
 	jq -s -e '.[0].part == 0.5 and (.[0].renditions | all(.part_target > 0.5 and .part_target < 0.6))' seg.jsonl
 	[ "$(jq -s 'map(select(.type == "part")) | length' seg.jsonl)" -ge 20 ]

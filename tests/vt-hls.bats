@@ -402,3 +402,39 @@ hls_refused() {
 	done
 	[ ! -e m.prom ]
 }
+
+@test "vt-hls --live --stream-master: the master one folder up, its URIs into the broadcast's folder" {
+	vt-livesegment -i "$SRC" -s 1 -r 90p -d stream/bc1 2>/dev/null | head -n 4 >part.jsonl
+	run --separate-stderr vt-hls --live --open --stream-master stream/bc1 <part.jsonl
+	assert_success
+	# the same playlist, each URI one folder down, and nothing left beside it
+	assert_equal "$(sed -e '/^[^#]/s|^|bc1/|' -e 's|URI="|URI="bc1/|g' stream/bc1/master.m3u8)" \
+		"$(cat stream/master.m3u8)"
+	grep -q '^bc1/90p/index.m3u8$' stream/master.m3u8
+	[ "$(ls -A stream)" = "$(printf 'bc1\nmaster.m3u8')" ] || flunk "$(ls -A stream)"
+	ffprobe -v error -show_entries stream=codec_type -of csv=p=0 stream/master.m3u8 | grep -qx video
+	# the end run too; without the option, none
+	rm stream/master.m3u8
+	vt-hls --live --stream-master stream/bc1 </dev/null >/dev/null
+	[ -f stream/master.m3u8 ]
+	vt-livesegment -i "$SRC" -s 1 -r 90p -d other/bc 2>/dev/null | head -n 4 |
+		vt-hls --live other/bc >/dev/null
+	[ ! -e other/master.m3u8 ]
+	run --separate-stderr vt-hls --stream-master -d out </dev/null
+	assert_failure 64
+}
+
+@test "vt-hls --check: the settings a run would use; a bad one exits 64 with the tool's line" {
+	run --separate-stderr vt-hls --check --live -w 3 -M -b stream=demo
+	assert_success
+	assert_json "$output" '.live and .window == 3 and .stream_master and .labels == ["stream=demo"]
+		and .record == false and .dir == null'
+	run --separate-stderr vt-hls --check --live
+	assert_json "$output" '.window == 6 and .stream_master == false'
+	run --separate-stderr vt-hls --check -f ts -S chapters=ch.vtt
+	assert_json "$output" '.live == false and .format == "ts" and .session_data == [{"id": "chapters", "uri": "ch.vtt"}]'
+	run --separate-stderr vt-hls --check --live -w 0
+	assert_failure 64
+	assert_equal "" "$output"
+	assert_equal "vt-hls: window '0' out of range 1..100000" "$stderr"
+}

@@ -159,6 +159,27 @@ discontinuities() {
 	[ "$(grep -c 'cannot reach' closed/root/logs/supervisor.log)" -eq 2 ]
 }
 
+@test "start refuses a bad pipeline setting with the tool's own line, before it creates anything" {
+	while IFS='|' read -r setting line; do
+		run --separate-stderr env "$setting" VT_LIVE_ROOT="$PWD/other" "$VT_LIVE" start
+		assert_failure 64 || return
+		assert_equal "" "$output"
+		assert_equal "$line" "$stderr" || return
+	done <<'EOF'
+VT_LIVE_PART=0.9|vt-livesegment: --part 0.9: at most half the segment length (1 s)
+VT_LIVE_PART=0.05|vt-livesegment: part length '0.05' out of range: 0, or 0.1..10
+VT_LIVE_SEG=0|vt-livesegment: segment length '0' out of range 0.5..60
+VT_LIVE_RES=144p,1p|vt-livesegment: unknown rung '1p' (want NNNp, 16..4320)
+VT_LIVE_STALL=-1|vt-livesegment: stall time '-1' out of range 0..3600
+VT_LIVE_WINDOW=0|vt-hls: window '0' out of range 1..100000
+EOF
+	[ ! -e other ] || flunk "$(ls -R other)"
+	# the service runs on what the segmenter said: LL-HLS parts of its choosing
+	assert_equal "$(vt-livesegment --check -n auto -s 1 -r 144p -P ultrafast | jq -c .)" \
+		"$(jq -c .segmenter "$VT_LIVE_ROOT/run/settings.json")"
+	grep -q 'drop_idle_publisher 5000ms;' "$VT_LIVE_ROOT/nginx.conf"
+}
+
 @test "keys: random, at least 128 bits, stored hashed, listed without the key" {
 	run --separate-stderr vt_live key add k-one
 	assert_success

@@ -19,6 +19,8 @@ static const struct option longopts[] = {
 	{ "status", required_argument, NULL, 's' },
 	{ "metrics", required_argument, NULL, 'm' },
 	{ "label", required_argument, NULL, 'b' },
+	{ "stream-master", no_argument, NULL, 'M' },
+	{ "check", no_argument, NULL, 'k' },
 	{ "session-data", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -31,8 +33,9 @@ usage(int status)
 	FILE *f = status ? stderr : stdout;
 
 	fprintf(f, "usage: %s [-f fmp4|ts] [-S id=uri] -d dir < encoded.jsonl\n", vt_progname);
-	fprintf(f, "       %s --live [-w segments] [-RO] [-l addr] [-s file] [-m file] [-b name=value] "
+	fprintf(f, "       %s --live [-w segments] [-ROM] [-l addr] [-s file] [-m file] [-b name=value] "
 	    "-d dir | dir < segments.jsonl\n", vt_progname);
+	fprintf(f, "       %s --check [options]\n", vt_progname);
 	if (!status)
 		fputs("  -d, --dir DIR        output folder\n"
 		    "  -f, --format FORMAT  segment format: fmp4 (default) or ts\n"
@@ -46,8 +49,11 @@ usage(int status)
 		    "  -m, --metrics FILE   live: keep the stream's metrics in FILE (Prometheus)\n"
 		    "  -b, --label NAME=VALUE\n"
 		    "                       live: a label on every metric\n"
+		    "  -M, --stream-master  live: also write the master one folder up, its URIs\n"
+		    "                       into this folder\n"
 		    "  -S, --session-data ID=URI\n"
 		    "                       name URI in the master as EXT-X-SESSION-DATA ID\n"
+		    "      --check          check the options, print the settings, and exit\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n"
 		    "Reads vt-encode result lines, or with --live vt-livesegment lines, on\n"
@@ -91,6 +97,28 @@ label(const char *arg)
 	return arg;
 }
 
+/* The settings as --check prints them. */
+static json_t *
+settings(int live, const char *dir, enum vt_segfmt fmt, const struct vt_livehls_opts *lo,
+    const struct vt_session_data *sd, size_t nsd)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	if (live) {
+		for (i = 0; i < lo->nlabels; i++)
+			json_array_append_new(a, json_string(lo->labels[i]));
+		return json_pack("{s:b,s:s?,s:i,s:b,s:b,s:s?,s:s?,s:s?,s:o,s:b}", "live", 1,
+		    "dir", dir, "window", lo->window, "record", lo->record, "open", lo->open,
+		    "listen", lo->listen, "status", lo->status, "metrics", lo->metrics,
+		    "labels", a, "stream_master", lo->stream_master);
+	}
+	for (i = 0; i < nsd; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "id", sd[i].id, "uri", sd[i].uri));
+	return json_pack("{s:b,s:s?,s:s,s:o}", "live", 0, "dir", dir,
+	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "session_data", a);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -100,11 +128,11 @@ main(int argc, char *argv[])
 	const char *labels[16];
 	const char *dir = NULL;
 	json_t *lines;
-	int c, live = 0;
+	int c, live = 0, check = 0;
 	size_t nsd = 0;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "d:f:Lw:ROl:s:m:b:S:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:f:Lw:ROl:s:m:b:MS:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'f':
@@ -127,6 +155,8 @@ main(int argc, char *argv[])
 				vt_die(VT_EX_USAGE, "too many --label (at most %zu)", lo.nlabels);
 			labels[lo.nlabels++] = label(optarg);
 			break;
+		case 'M': lo.stream_master = 1; break;
+		case 'k': check = 1; break;
 		case 'S':
 			if (nsd == sizeof(sd) / sizeof(sd[0]))
 				vt_die(VT_EX_USAGE, "too many --session-data (at most %zu)", nsd);
@@ -143,13 +173,18 @@ main(int argc, char *argv[])
 		dir = argv[0];
 		argc--;
 	}
-	if (argc || !dir)
+	if (argc || (!dir && !check))
 		usage(VT_EX_USAGE);
 	if (live && nsd)
 		vt_die(VT_EX_USAGE, "--session-data is for VOD only");
-	if (!live && (lo.listen || lo.status || lo.metrics || lo.nlabels))
-		vt_die(VT_EX_USAGE, "--listen, --status, --metrics and --label are for --live only");
+	if (!live && (lo.listen || lo.status || lo.metrics || lo.nlabels || lo.stream_master))
+		vt_die(VT_EX_USAGE, "--listen, --status, --metrics, --label and --stream-master are "
+		    "for --live only");
 	lo.labels = labels;
+	if (check) {
+		vt_json_print(settings(live, dir, fmt, &lo, sd, nsd));
+		return vt_finish(0);
+	}
 	if (live) {
 		lo.dir = dir;
 		return vt_finish(vt_livehls_run(&lo, stdin));

@@ -105,6 +105,22 @@ have(const json_t *streams)
 	return s;
 }
 
+/* A 5.1 rendition of s, which the stereo one r leaves out. */
+static int
+surround(struct vt_arend *r5, const struct vt_arend *r, const json_t *s, int maxch)
+{
+	const char *l = vt_json_str(s, "channel_layout", "");
+
+	if (maxch <= 0 || maxch >= 6 || vt_json_int(s, "channels", 0) < 6 ||
+	    (strncmp(l, "5.1", 3) && strncmp(l, "6.1", 3) && strncmp(l, "7.1", 3)))
+		return 0;
+	*r5 = *r;
+	r5->channels = 6;
+	r5->bitrate = r->bitrate * 3;
+	r5->dflt = 0;
+	return 1;
+}
+
 static void
 describe(struct vt_arend *r, const json_t *s, int maxch)
 {
@@ -138,13 +154,15 @@ describe(struct vt_arend *r, const json_t *s, int maxch)
 }
 
 int
-vt_audio_plan(const json_t *streams, const char *select, int maxch, struct vt_arend *r)
+vt_audio_plan(const json_t *streams, const char *select, int maxch, int64_t bitrate,
+    struct vt_arend *r)
 {
 	struct item it[VT_MAX_AUDIO];
 	const json_t *s;
 	char *h;
 	size_t i;
 	int n = 0, ni = select ? parse_select(select, it, VT_EX_DATAERR) : 0, k, d = -1, take;
+	int nstreams = 0, is51[VT_MAX_AUDIO] = { 0 };
 
 	json_array_foreach(streams, i, s) {
 		char bcp[36];
@@ -158,14 +176,18 @@ vt_audio_plan(const json_t *streams, const char *select, int maxch, struct vt_ar
 				take = it[k].hit = 1;
 		if (!take)
 			continue;
-		if (n == VT_MAX_AUDIO)
-			vt_die(VT_EX_DATAERR, "more than %d audio streams: choose some (AUDIO)",
-			    VT_MAX_AUDIO);
+		if (n >= VT_MAX_AUDIO - 1)
+			vt_die(VT_EX_DATAERR, "more than %d audio renditions: choose some streams "
+			    "(AUDIO)", VT_MAX_AUDIO);
 		memset(&r[n], 0, sizeof(r[n]));
 		describe(&r[n], s, maxch);
+		r[n].bitrate = bitrate;
 		if (d < 0 && flag(s, "default"))
 			d = n;
 		n++;
+		nstreams++;
+		if (surround(&r[n], &r[n - 1], s, maxch))
+			is51[n++] = 1;
 	}
 	for (k = 0; k < ni; k++)
 		if (!it[k].hit) {
@@ -175,13 +197,18 @@ vt_audio_plan(const json_t *streams, const char *select, int maxch, struct vt_ar
 			    vt_asprintf("%d", it[k].index) : it[k].lang, *h ? h : "none");
 		}
 	for (k = 0; k < n; k++) {
-		if (n == 1)
-			snprintf(r[k].name, sizeof(r[k].name), "audio");
+		if (nstreams == 1)
+			snprintf(r[k].name, sizeof(r[k].name), "audio%s", is51[k] ? "_51" : "");
 		else
-			snprintf(r[k].name, sizeof(r[k].name), "audio_%d", r[k].stream);
+			snprintf(r[k].name, sizeof(r[k].name), "audio_%d%s", r[k].stream,
+			    is51[k] ? "_51" : "");
 		if (!*r[k].label)
-			snprintf(r[k].label, sizeof(r[k].label), n == 1 ? "default" : "Audio %d",
-			    r[k].stream);
+			snprintf(r[k].label, sizeof(r[k].label), nstreams == 1 ? "default" :
+			    "Audio %d", r[k].stream);
+		if (is51[k] && strlen(r[k].label) > 50)
+			r[k].label[50] = '\0';
+		if (is51[k])
+			strcat(r[k].label, " (5.1)");
 		for (i = 0; i < (size_t)k; i++)
 			if (!strcmp(r[i].label, r[k].label)) {
 				size_t off = strlen(r[k].label) > 50 ? 50 : strlen(r[k].label);
@@ -198,12 +225,26 @@ vt_audio_plan(const json_t *streams, const char *select, int maxch, struct vt_ar
 	return n;
 }
 
+int
+vt_arend_name_ok(const char *name)
+{
+	size_t k;
+
+	if (strncmp(name, "audio", 5))
+		return 0;
+	name += 5;
+	if (*name == '_' && (k = strspn(name + 1, "0123456789")))
+		name += 1 + k;
+	return !*name || !strcmp(name, "_51");
+}
+
 json_t *
 vt_arend_json(const struct vt_arend *r)
 {
-	return json_pack("{s:i,s:s,s:s,s:o,s:i,s:b,s:b,s:o}", "stream", r->stream,
+	return json_pack("{s:i,s:s,s:s,s:o,s:i,s:I,s:b,s:b,s:o}", "stream", r->stream,
 	    "name", r->name, "label", r->label,
 	    "language", *r->lang ? json_string(r->lang) : json_null(), "channels", r->channels,
+	    "bitrate", (json_int_t)r->bitrate,
 	    "default", r->dflt, "autoselect", r->autoselect, "characteristics",
 	    *r->characteristics ? json_string(r->characteristics) : json_null());
 }
@@ -242,7 +283,6 @@ void
 vt_arend_load(struct vt_arend *r, const json_t *o, const char *what)
 {
 	char bcp[36];
-	size_t k;
 
 	if (!json_is_object(o))
 		vt_die(VT_EX_DATAERR, "%s: an audio rendition is not an object", what);
@@ -252,10 +292,12 @@ vt_arend_load(struct vt_arend *r, const json_t *o, const char *what)
 	if (r->stream < 0 || r->channels < 1)
 		vt_die(VT_EX_DATAERR, "%s: an audio rendition needs 'stream' and 'channels'", what);
 	text(r->name, sizeof(r->name), o, "name", 0, what);
-	k = strspn(r->name + 6, "0123456789");
-	if (strcmp(r->name, "audio") && (strncmp(r->name, "audio_", 6) || !k || r->name[6 + k]))
+	if (!vt_arend_name_ok(r->name))
 		vt_die(VT_EX_DATAERR, "%s: bad audio rendition name '%s' (want audio or "
-		    "audio_<stream>)", what, r->name);
+		    "audio_<stream>, with _51 after it for 5.1)", what, r->name);
+	r->bitrate = vt_json_int_in(o, "bitrate", -1, 1000, 1000000000);
+	if (r->bitrate < 0)
+		vt_die(VT_EX_DATAERR, "%s: an audio rendition needs 'bitrate'", what);
 	text(r->label, sizeof(r->label), o, "label", 0, what);
 	text(r->lang, sizeof(r->lang), o, "language", 1, what);
 	if (*r->lang && (!vt_lang_bcp47(r->lang, bcp, sizeof(bcp)) || strcmp(bcp, r->lang)))

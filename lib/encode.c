@@ -285,6 +285,7 @@ vt_encode_audio(const json_t *m, const struct vt_plan *pl, const struct vt_arend
 	shift = av_rescale_q(grid.origin - origin, VT_TB,
 	    (AVRational){ 1, vt_aac_rate(dec->sample_rate) });
 	ap.audio_channels = ar->channels;
+	ap.audio_bitrate = ar->bitrate;
 	aj.enc = vt_aenc_new(dec, &ap, shift, on_packet, &o);
 	enc = vt_aenc_codec(aj.enc);
 	vt_decode_all(in, idx, dec, audio_frame, &aj);
@@ -296,7 +297,7 @@ vt_encode_audio(const json_t *m, const struct vt_plan *pl, const struct vt_arend
 	r = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:{s:f,s:f}}",
 	    "type", "audio", "path", o.path, "codec_name", "aac", "sample_rate", rate,
 	    "channels", enc->ch_layout.nb_channels, "channel_layout", layout,
-	    "bitrate", (json_int_t)p->audio_bitrate, "frames", (json_int_t)o.frames,
+	    "bitrate", (json_int_t)ar->bitrate, "frames", (json_int_t)o.frames,
 	    "samples", (json_int_t)samples, "duration", (double)samples / rate,
 	    "start", av_rescale_q(o.first_pts, enc->time_base, VT_TB) / 90000.0,
 	    "end", av_rescale_q(o.end_pts, enc->time_base, VT_TB) / 90000.0,

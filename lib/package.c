@@ -386,19 +386,13 @@ remove_rendition(int dfd, const char *name)
 		vt_warn("cannot remove old rendition '%s': %s", name, strerror(errno));
 }
 
-/* A folder name vt-encode gives a rung ("720p") or an audio rendition
- * ("audio", "audio_2"). */
+/* A folder name vt-encode gives a rung ("720p") or an audio rendition. */
 static int
 rendition_dir(const char *name)
 {
 	size_t n = strspn(name, "0123456789");
 
-	if (n)
-		return !strcmp(name + n, "p");
-	if (!strcmp(name, "audio"))
-		return 1;
-	n = strspn(name + 6, "0123456789");
-	return !strncmp(name, "audio_", 6) && n && !name[6 + n];
+	return n ? !strcmp(name + n, "p") : vt_arend_name_ok(name);
 }
 
 static int

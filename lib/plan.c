@@ -21,7 +21,8 @@ vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const json_t *audi
 		pl->src = *src;
 		pl->n = vt_ladder_plan(src, p, pl->rungs, pl->skipped, pl->notes);
 	}
-	pl->naudio = vt_audio_plan(audio, p->audio, p->audio_channels, pl->audio);
+	pl->naudio = vt_audio_plan(audio, p->audio, p->audio_channels, p->audio_bitrate,
+	    pl->audio);
 	pl->p = *p;
 	/* planned: the rungs hold them now */
 	pl->p.res = NULL;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Every audio stream of the source as its own AAC rendition: a Matroska
 # source with English 5.1, French stereo (marked default) and a Spanish
-# mono commentary goes through the pipeline; ffprobe reads each
+# mono commentary goes through the pipeline (the English also as 5.1); ffprobe reads each
 # rendition's language and channels, the master is read line by line, and
 # hls.js in headless Chromium switches the language. AUDIO (or the job
 # file's "audio") chooses streams; a bad choice stops the job before any
@@ -29,8 +29,10 @@ setup_file() {
 # specification asks: a BCP 47 LANGUAGE from each stream's tag (fre -> fr),
 # a NAME from the title or the language, DEFAULT on the stream marked
 # default, no AUTOSELECT for the commentary, which keeps its
-# characteristic; CHANNELS as encoded (the 5.1 one downmixed to stereo).
+# characteristic; CHANNELS as encoded: the English 5.1 stream downmixed to
+# stereo, and in 5.1 too.
 LANGS_MEDIA='#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="2",URI="audio_1/index.m3u8"
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="en",NAME="English (5.1)",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="6",URI="audio_1_51/index.m3u8"
 #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="fr",NAME="French",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="audio_2/index.m3u8"
 #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="es",NAME="Director'"'"'s commentary",DEFAULT=NO,AUTOSELECT=NO,CHARACTERISTICS="public.auxiliary-content",CHANNELS="1",URI="audio_3/index.m3u8"'
 
@@ -130,6 +132,7 @@ assert_on_grid() {
 @test "audio: the job file's \"audio\" chooses by index and language, in the source's order" {
 	built byjob || return
 	assert_equal 'en English audio_1 YES
+en English (5.1) audio_1_51 NO
 es Director'"'"'s commentary audio_3 NO' "$(media_lines "$OUT" | while read -r l; do
 		echo "$(attr "$l" LANGUAGE) $(attr "$l" NAME) $(dirname "$(attr "$l" URI)") $(attr "$l" DEFAULT)"; done)"
 }
@@ -159,20 +162,24 @@ plan_of() {
 		vt-encode --plan -r 90p "${@:2}" | jq -c '.audio.renditions'
 }
 
-@test "audio: vt-encode --plan names untagged streams, maps ISO 639-2 codes to BCP 47, marks descriptions" {
+@test "audio: vt-encode --plan names untagged streams, maps ISO 639-2 codes to BCP 47, marks descriptions, adds 5.1 where the layout has it" {
 	local a
 	a='[{"index": 1, "codec_type": "audio", "channels": 2},
 		{"index": 2, "codec_type": "audio", "channels": 6, "tags": {"language": "tib"}},
 		{"index": 3, "codec_type": "audio", "channels": 1, "tags": {"language": "gsw"},
 		 "disposition": {"visual_impaired": 1}},
 		{"index": 4, "codec_type": "audio", "channels": 2, "tags": {"language": "und", "title": "Audio 1"}},
-		{"index": 5, "codec_type": "audio", "channels": 2, "attached_pic": true}]'
+		{"index": 5, "codec_type": "audio", "channels": 2, "attached_pic": true},
+		{"index": 6, "codec_type": "audio", "channels": 8, "channel_layout": "7.1"}]'
 	run plan_of "$a"
 	assert_success || return
-	assert_json "$output" 'map([.stream, .name, .label, .language, .channels, .default]) ==
-		[[1, "audio_1", "Audio 1", null, 2, true], [2, "audio_2", "Tibetan", "bo", 2, false],
-		 [3, "audio_3", "Swiss German (audio description)", "gsw", 1, false],
-		 [4, "audio_4", "Audio 1 (4)", null, 2, false]]' || return
+	assert_json "$output" 'map([.stream, .name, .label, .language, .channels, .bitrate, .default]) ==
+		[[1, "audio_1", "Audio 1", null, 2, 128000, true],
+		 [2, "audio_2", "Tibetan", "bo", 2, 128000, false],
+		 [3, "audio_3", "Swiss German (audio description)", "gsw", 1, 128000, false],
+		 [4, "audio_4", "Audio 1 (4)", null, 2, 128000, false],
+		 [6, "audio_6", "Audio 6", null, 2, 128000, false],
+		 [6, "audio_6_51", "Audio 6 (5.1)", null, 6, 384000, false]]' || return
 	assert_json "$output" '.[2].characteristics == "public.accessibility.describes-video" and .[2].autoselect'
 	run plan_of "$a" -a bo,4
 	assert_json "$output" 'map(.stream) == [2, 4] and .[0].default and (.[1].default | not)'
@@ -200,7 +207,7 @@ plan_of() {
 	assert_success || return
 	echo "$output" >seen.json
 	assert_json seen.json '.failure == null and .errors == [] and .failures == []' || return
-	assert_json seen.json '[.tracks[] | .lang] == ["en", "fr", "es"] and .tracks[.start.track].lang == "fr"' || return
+	assert_json seen.json '[.tracks[] | .lang] == ["en", "en", "fr", "es"] and .tracks[.start.track].lang == "fr"' || return
 	assert_json seen.json '.switched.to == 0 and .switched.track == 0 and .switched.time > .start.time' || return
 	assert_json seen.json '[.buffered[] | select(startswith("/audio_1/"))] | length > 0'
 }

@@ -4,7 +4,8 @@
 // Serves a vt output folder on 127.0.0.1 (tests/browser/origin.js) and
 // plays its master.m3u8 with hls.js in headless Chromium (playwright-core):
 // once playback advances, it switches the audio track to the first one in
-// language LANG and waits until hls.js says it switched, a fragment of
+// language LANG, as a player's menu would (nextAudioTrack: at the next
+// fragment, without a stall), and waits until hls.js says it switched, a fragment of
 // that track is buffered and playback advanced again. Prints what it saw
 // as one JSON object: the audio tracks as hls.js read them from the
 // master, the track at the start and after the switch, the URLs of the
@@ -68,7 +69,7 @@ async function look(port) {
 				characteristics: t.characteristics, channels: t.channels })));
 			seen.start = await page.evaluate(() => ({ track: hls.audioTrack, time: video.currentTime }));
 			const to = seen.tracks.findIndex((t) => t.lang === args.to);
-			await page.evaluate((i) => { seen.asked = i; hls.audioTrack = i; }, to);
+			await page.evaluate((i) => { seen.asked = i; hls.nextAudioTrack = i; }, to);
 			await wait((i) => seen.switches.includes(i) && seen.buffered.some((b) => b.after), to);
 			const t = await page.evaluate(() => video.currentTime);
 			await wait((t0) => video.currentTime > t0 + 0.5, t);

@@ -206,7 +206,11 @@ plan_of() {
 	run node "$VT_ROOT/tests/browser/audio.js" --root "$OUT" --chromium "$CHROMIUM" --to en
 	assert_success || return
 	echo "$output" >seen.json
-	assert_json seen.json '.failure == null and .errors == [] and .failures == []' || return
+	# Switching, hls.js appends the new track's fragment over the audio
+	# around the playhead, and on a busy machine playback may wait for it:
+	# a non-fatal bufferStalledError. Any other error event fails.
+	assert_json seen.json '.failure == null and .failures == [] and
+		([.errors[] | select(. != "bufferStalledError")] == [])' || return
 	assert_json seen.json '[.tracks[] | .lang] == ["en", "en", "fr", "es"] and .tracks[.start.track].lang == "fr"' || return
 	assert_json seen.json '.switched.to == 0 and .switched.track == 0 and .switched.time > .start.time' || return
 	assert_json seen.json '[.buffered[] | select(startswith("/audio_1/"))] | length > 0'

@@ -7,9 +7,10 @@
 #include "vt.h"
 #include "chunks.h"
 
-/* vt-encode's names for a chunk's file in a rung, and for the audio. */
+/* vt-encode's names for a chunk's file in a rung, and for an audio
+ * rendition's. */
 #define CHUNK_FILE "%s/c%05zu.ts"
-#define AUDIO_FILE "audio.ts"
+#define AUDIO_FILE "%s.ts"
 
 int
 vt_chunks_are(const json_t *lines)
@@ -18,7 +19,34 @@ vt_chunks_are(const json_t *lines)
 }
 
 /* Sort the video lines by chunk, checked to be complete and consistent;
- * at most one audio line. */
+ * the audio lines, each rendition once, in their order. */
+static void
+add_audio(struct vt_chunks *c, const json_t *l, size_t i)
+{
+	struct vt_arend *r;
+	const json_t *jr = json_object_get(l, "rendition");
+	char what[64];
+	size_t k;
+
+	if (c->naudio == VT_MAX_AUDIO)
+		vt_die(VT_EX_DATAERR, "more than %d audio lines", VT_MAX_AUDIO);
+	c->audio[c->naudio] = l;
+	r = &c->arend[c->naudio++];
+	snprintf(what, sizeof(what), "input line %zu", i + 1);
+	if (jr) {
+		vt_arend_load(r, jr, what);
+	} else {
+		/* a line without a rendition: the only audio, as vt-encode made it
+		 * before it encoded more than one */
+		*r = (struct vt_arend){ .dflt = 1, .autoselect = 1 };
+		snprintf(r->name, sizeof(r->name), "audio");
+		snprintf(r->label, sizeof(r->label), "default");
+	}
+	for (k = 0; k + 1 < c->naudio; k++)
+		if (!strcmp(c->arend[k].name, r->name))
+			vt_die(VT_EX_DATAERR, "%s: audio rendition '%s' given twice", what, r->name);
+}
+
 static void
 collect(const json_t *lines, struct vt_chunks *c)
 {
@@ -42,9 +70,7 @@ collect(const json_t *lines, struct vt_chunks *c)
 		offset = o;
 		seg = s;
 		if (!strcmp(type, "audio")) {
-			if (c->audio)
-				vt_die(VT_EX_DATAERR, "more than one audio line");
-			c->audio = l;
+			add_audio(c, l, i);
 			continue;
 		}
 		if (strcmp(type, "video"))
@@ -66,7 +92,7 @@ collect(const json_t *lines, struct vt_chunks *c)
 	for (i = 0; i < n; i++)
 		if (!c->video[i])
 			vt_die(VT_EX_DATAERR, "chunk %zu of %zu is missing", i, n);
-	if (!n && !c->audio)
+	if (!n && !c->naudio)
 		vt_die(VT_EX_DATAERR, "no input: want vt-encode result lines");
 	vt_grid_init(&c->grid, offset, seg);
 	c->n = n;
@@ -147,8 +173,11 @@ check_paths(struct vt_chunks *c)
 			check_name(c, vt_chunks_path(c, i, k), name);
 			free(name);
 		}
-	if (c->audio)
-		check_name(c, vt_json_need_str(c->audio, "path"), AUDIO_FILE);
+	for (i = 0; i < c->naudio; i++) {
+		name = vt_asprintf(AUDIO_FILE, c->arend[i].name);
+		check_name(c, vt_json_need_str(c->audio[i], "path"), name);
+		free(name);
+	}
 	p = *c->dir ? c->dir : ".";
 	if (!(real = realpath(p, NULL)))
 		vt_die(errno == ENOMEM ? VT_EX_SOFTWARE : VT_EX_NOINPUT, "cannot open '%s': %s", p,
@@ -156,8 +185,8 @@ check_paths(struct vt_chunks *c)
 	for (i = 0; i < c->n; i++)
 		for (k = 0; k < c->nrungs; k++)
 			check_inside(vt_chunks_path(c, i, k), real);
-	if (c->audio)
-		check_inside(vt_json_need_str(c->audio, "path"), real);
+	for (i = 0; i < c->naudio; i++)
+		check_inside(vt_json_need_str(c->audio[i], "path"), real);
 	free(real);
 }
 
@@ -166,6 +195,7 @@ vt_chunks_read(const json_t *lines, struct vt_chunks *c)
 {
 	memset(c, 0, sizeof(*c));
 	collect(lines, c);
+	vt_arend_check_set(c->arend, (int)c->naudio, "the audio lines");
 	if (c->n)
 		rungs_of(c);
 	check_paths(c);

@@ -1,6 +1,6 @@
 /* vt-encode's result lines, as vt-hls and vt-scenes read them: a video
- * line per chunk, naming the chunk's file in every rung, and at most one
- * audio line, in any order. */
+ * line per chunk, naming the chunk's file in every rung, and an audio line
+ * per audio rendition, in any order. */
 #ifndef VT_CHUNKS_H
 #define VT_CHUNKS_H
 
@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "audio.h"
 #include "grid.h"
 
 struct vt_chunk_rung {
@@ -18,7 +19,9 @@ struct vt_chunk_rung {
 struct vt_chunks {
 	const json_t **video;	/* the video lines, by chunk index */
 	size_t n;		/* chunks */
-	const json_t *audio;	/* the audio line, or NULL */
+	const json_t *audio[VT_MAX_AUDIO];	/* the audio lines, in input order */
+	struct vt_arend arend[VT_MAX_AUDIO];	/* their renditions */
+	size_t naudio;
 	struct vt_grid grid;	/* the segment grid, the same in every line */
 	struct vt_chunk_rung *rungs;	/* those of chunk 0, which every chunk has */
 	size_t nrungs;
@@ -34,7 +37,8 @@ int vt_chunks_are(const json_t *lines);
  * is missing, and all agree on the grid, the chunk count and the rungs.
  * The paths in the lines are untrusted: every file must be where
  * vt-encode writes it, in one encode folder, <dir><rung>/cNNNNN.ts for
- * chunk NNNNN and <dir>audio.ts, and must stay in that folder with
+ * chunk NNNNN and <dir><rendition>.ts (audio.ts for a line without a
+ * rendition), and must stay in that folder with
  * symbolic links resolved. Dies with VT_EX_DATAERR on a bad line or path,
  * VT_EX_NOINPUT on a file that cannot be opened. */
 void vt_chunks_read(const json_t *lines, struct vt_chunks *c);

@@ -238,7 +238,8 @@ audio_frame(void *arg, AVFrame *f)
 }
 
 json_t *
-vt_encode_audio(const json_t *m, const struct vt_plan *pl, const char *dir)
+vt_encode_audio(const json_t *m, const struct vt_plan *pl, const struct vt_arend *ar,
+    const char *dir)
 {
 	const struct vt_params *p = &pl->p;
 	const char *path = vt_json_need_str(m, "source");
@@ -250,15 +251,15 @@ vt_encode_audio(const json_t *m, const struct vt_plan *pl, const char *dir)
 	struct vt_source vs;
 	struct vt_grid grid;
 	struct out o = { 0 };
+	struct vt_params ap = *p;
 	AVStream *st;
 	int64_t origin, shift, samples;
-	int idx, rate;
-	char *adir, layout[64];
+	int idx = ar->stream, rate;
+	char *adir, *file, layout[64];
 	json_t *r;
 
 	if (!json_is_object(ja))
 		vt_die(VT_EX_DATAERR, "manifest: source has no audio");
-	idx = (int)vt_json_need_int(ja, "index");
 	in = vt_open_input(path);
 	if (idx < 0 || (unsigned)idx >= in->nb_streams ||
 	    in->streams[idx]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO)
@@ -274,14 +275,18 @@ vt_encode_audio(const json_t *m, const struct vt_plan *pl, const char *dir)
 	vt_mkdirs(dir);
 	if (!(adir = realpath(dir, NULL)))
 		vt_die(VT_EX_CANTCREAT, "cannot resolve '%s'", dir);
-	o.path = vt_path_join(adir, "audio.ts");
+	file = vt_asprintf("%s.ts", ar->name);
+	o.path = vt_path_join(adir, file);
+	free(file);
 	free(adir);
 	/* Output ticks = source ticks - origin + offset; as samples at the
 	 * output rate, so the encoder sees whole-sample timestamps. */
 	aj = (struct ajob){ .tb = st->time_base, .rate = dec->sample_rate };
 	shift = av_rescale_q(grid.origin - origin, VT_TB,
 	    (AVRational){ 1, vt_aac_rate(dec->sample_rate) });
-	aj.enc = vt_aenc_new(dec, p, shift, on_packet, &o);
+	ap.audio_channels = ar->channels;
+	ap.audio_bitrate = ar->bitrate;
+	aj.enc = vt_aenc_new(dec, &ap, shift, on_packet, &o);
 	enc = vt_aenc_codec(aj.enc);
 	vt_decode_all(in, idx, dec, audio_frame, &aj);
 	vt_aenc_push(aj.enc, NULL);
@@ -292,12 +297,13 @@ vt_encode_audio(const json_t *m, const struct vt_plan *pl, const char *dir)
 	r = json_pack("{s:s,s:s,s:s,s:i,s:i,s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:{s:f,s:f}}",
 	    "type", "audio", "path", o.path, "codec_name", "aac", "sample_rate", rate,
 	    "channels", enc->ch_layout.nb_channels, "channel_layout", layout,
-	    "bitrate", (json_int_t)p->audio_bitrate, "frames", (json_int_t)o.frames,
+	    "bitrate", (json_int_t)ar->bitrate, "frames", (json_int_t)o.frames,
 	    "samples", (json_int_t)samples, "duration", (double)samples / rate,
 	    "start", av_rescale_q(o.first_pts, enc->time_base, VT_TB) / 90000.0,
 	    "end", av_rescale_q(o.end_pts, enc->time_base, VT_TB) / 90000.0,
 	    "grid", "offset", p->offset, "seg", p->seg);
 	json_object_set_new(r, "bytes", json_integer(close_out(&o)));
+	json_object_set_new(r, "rendition", vt_arend_json(ar));
 	free(o.path);
 	vt_aenc_free(aj.enc);
 	avcodec_free_context(&dec);

@@ -20,8 +20,10 @@ json_t *vt_encode_chunk(const json_t *manifest, const json_t *chunk,
  * once; exits 65 if not. */
 void vt_encode_check_chunks(const json_t *chunks);
 
-/* Encode the manifest's audio stream, whole, to AAC in dir/audio.ts, as
- * the plan says. Returns the audio result line. */
-json_t *vt_encode_audio(const json_t *manifest, const struct vt_plan *pl, const char *dir);
+/* Encode the source's stream of the plan's audio rendition ar, whole, to
+ * AAC in dir/<ar's name>.ts, as the plan says. Returns the audio result
+ * line, with the rendition in it. */
+json_t *vt_encode_audio(const json_t *manifest, const struct vt_plan *pl,
+    const struct vt_arend *ar, const char *dir);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vt.h"
+#include "audio.h"
 #include "ladder.h"
 
 static const int default_ladder[] = { 2160, 1440, 1080, 720, 480, 360, 240 };
@@ -41,7 +42,7 @@ void
 vt_params_load(struct vt_params *p, json_t *o)
 {
 	static const char *const keys[VT_ASK_WM] = { "resolutions", "seg", "preset", "threads",
-	    "bitrates", "audio_bitrate", "audio_channels" };
+	    "bitrates", "audio_bitrate", "audio_channels", "audio" };
 	json_t *v;
 	size_t k;
 
@@ -93,6 +94,11 @@ vt_params_load(struct vt_params *p, json_t *o)
 	p->audio_channels = (int)vt_json_int(o, "audio_channels", p->audio_channels);
 	if (p->audio_channels < 0 || p->audio_channels > 8)
 		vt_die(VT_EX_DATAERR, "params: 'audio_channels' must be 0..8");
+	if ((v = json_object_get(o, "audio")) && !json_is_null(v)) {
+		if (!json_is_string(v))
+			vt_die(VT_EX_DATAERR, "params: 'audio' must be a string such as \"eng,fra\"");
+		vt_audio_select_check(p->audio = json_string_value(v), VT_EX_DATAERR);
+	}
 	vt_watermark_load(&p->wm, json_object_get(o, "watermark"));
 }
 

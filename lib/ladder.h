@@ -40,7 +40,7 @@ struct vt_rung {
  * vt_wm_keys. */
 enum {
 	VT_ASK_RES, VT_ASK_SEG, VT_ASK_PRESET, VT_ASK_THREADS, VT_ASK_BITRATES,
-	VT_ASK_AUDIO_BITRATE, VT_ASK_AUDIO_CHANNELS, VT_ASK_WM, VT_ASK_N = VT_ASK_WM + 6
+	VT_ASK_AUDIO_BITRATE, VT_ASK_AUDIO_CHANNELS, VT_ASK_AUDIO, VT_ASK_WM, VT_ASK_N = VT_ASK_WM + 6
 };
 extern const char *const vt_wm_keys[6];
 
@@ -54,6 +54,7 @@ struct vt_params {
 	json_t *bitrates;	/* {"720p": 2800000 or "2800k"} or NULL */
 	int64_t audio_bitrate;
 	int audio_channels;	/* at most this many; 0 keeps the source's */
+	const char *audio;	/* the audio streams to encode (audio.h), NULL: all */
 	double offset;		/* added to every output timestamp, seconds */
 	struct vt_watermark wm;	/* burnt into every rung */
 	const char *who[VT_ASK_N];	/* who asked for each: "the params file", an

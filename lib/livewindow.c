@@ -161,7 +161,8 @@ vt_lh_write_master(struct hls *h, const char *file, const char *media)
 		videos += h->r[i].video;
 	}
 	if (audio && videos) {
-		ar = (struct vt_audio_rendition){ "audio", "audio", NULL, audio->channels };
+		ar = (struct vt_audio_rendition){ "audio", "audio", NULL, audio->channels,
+		    NULL, NULL, 0, 0 };
 		ar.uri = vt_asprintf("%s/%s", audio->name, media);
 		a = &ar;
 	}

@@ -108,6 +108,42 @@ qnum(AVRational q)
 	return q.num && q.den ? json_real(av_q2d(q)) : json_null();
 }
 
+/* The dispositions that choose and name renditions, as ffprobe names them. */
+static json_t *
+disposition_json(int d)
+{
+	static const struct { const char *name; int flag; } f[] = {
+		{ "default", AV_DISPOSITION_DEFAULT }, { "dub", AV_DISPOSITION_DUB },
+		{ "original", AV_DISPOSITION_ORIGINAL }, { "comment", AV_DISPOSITION_COMMENT },
+		{ "forced", AV_DISPOSITION_FORCED },
+		{ "hearing_impaired", AV_DISPOSITION_HEARING_IMPAIRED },
+		{ "visual_impaired", AV_DISPOSITION_VISUAL_IMPAIRED },
+		{ "captions", AV_DISPOSITION_CAPTIONS }, { "descriptions", AV_DISPOSITION_DESCRIPTIONS },
+	};
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		json_object_set_new(o, f[i].name, json_integer(!!(d & f[i].flag)));
+	return o;
+}
+
+/* The language and title tags, where the source has them. */
+static json_t *
+tags_json(const AVDictionary *m)
+{
+	static const char *const keys[] = { "language", "title" };
+	const AVDictionaryEntry *e;
+	json_t *o = json_object(), *v;
+	size_t i;
+
+	/* json_string refuses text that is not UTF-8: such a tag is left out */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((e = av_dict_get(m, keys[i], NULL, 0)) && *e->value && (v = json_string(e->value)))
+			json_object_set_new(o, keys[i], v);
+	return o;
+}
+
 json_t *
 vt_stream_json(const AVStream *st)
 {
@@ -134,6 +170,8 @@ vt_stream_json(const AVStream *st)
 		json_object_set_new(s, "bit_rate", json_integer(par->bit_rate));
 	if (st->nb_frames > 0)
 		json_object_set_new(s, "nb_frames", json_integer(st->nb_frames));
+	json_object_set_new(s, "disposition", disposition_json(st->disposition));
+	json_object_set_new(s, "tags", tags_json(st->metadata));
 	if (par->codec_type == AVMEDIA_TYPE_VIDEO) {
 		AVRational fr = vt_frame_rate(st);
 		AVRational sar = st->sample_aspect_ratio.num ? st->sample_aspect_ratio :

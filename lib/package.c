@@ -14,6 +14,7 @@
 #include "chunks.h"
 #include "codecs.h"
 #include "grid.h"
+#include "lang.h"
 #include "media.h"
 #include "package.h"
 #include "playlist.h"
@@ -21,6 +22,7 @@
 /* One rendition being cut into segments. */
 struct rendition {
 	const char *name;	/* folder name */
+	const char *lang;	/* BCP 47, NULL: none */
 	int is_video;
 	int width, height;
 	char codecs[32];
@@ -168,7 +170,8 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 					r->channels = par->ch_layout.nb_channels;
 					r->sample_rate = par->sample_rate;
 				}
-				c.w = vt_seg_open(dir, fmt, par, NULL, grid->origin, pkt);
+				c.w = vt_seg_open_lang(dir, fmt, par, NULL, grid->origin, pkt,
+				    vt_lang_iso639_2(r->lang));
 				avcodec_parameters_free(&par);
 			}
 			cut_packet(&c, pkt);
@@ -383,51 +386,120 @@ remove_rendition(int dfd, const char *name)
 		vt_warn("cannot remove old rendition '%s': %s", name, strerror(errno));
 }
 
-/* Remove from out the renditions of rungs not among the nr in rs, left by
- * an earlier run: folders named as vt-encode names rungs (such as
- * "720p"), never a symbolic link. */
+/* A folder name vt-encode gives a rung ("720p") or an audio rendition. */
+static int
+rendition_dir(const char *name)
+{
+	size_t n = strspn(name, "0123456789");
+
+	return n ? !strcmp(name + n, "p") : vt_arend_name_ok(name);
+}
+
+static int
+among(const char *name, const struct rendition *rs, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n && strcmp(rs[k].name, name); k++)
+		;
+	return k < n;
+}
+
+/* Remove from out the renditions not among the nr in rs and the na in
+ * auds, left by an earlier run: folders named as vt-encode names rungs
+ * and audio renditions, never a symbolic link. */
 static void
-remove_old_rungs(const char *out, const struct rendition *rs, size_t nr)
+remove_old_rungs(const char *out, const struct rendition *rs, size_t nr,
+    const struct rendition *auds, size_t na)
 {
 	DIR *d = opendir(out);
 	struct dirent *e;
 	struct stat st;
-	size_t k, n;
 
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		n = strspn(e->d_name, "0123456789");
-		if (!n || strcmp(e->d_name + n, "p") ||
+		if (!rendition_dir(e->d_name) ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
 			continue;
-		for (k = 0; k < nr && strcmp(rs[k].name, e->d_name); k++)
-			;
-		if (k == nr)
+		if (!among(e->d_name, rs, nr) && !among(e->d_name, auds, na))
 			remove_rendition(dirfd(d), e->d_name);
 	}
 	closedir(d);
+}
+
+/* Cut the audio renditions of ch into out/<name>/, each with its playlist
+ * and its master line in ars. Returns the one with the highest peak rate,
+ * which every variant's BANDWIDTH counts, or NULL without audio. */
+static struct rendition *
+cut_audio(const struct vt_chunks *ch, const char *out, enum vt_segfmt fmt, int64_t max_cell,
+    struct rendition *auds, struct vt_audio_rendition *ars)
+{
+	struct rendition *top = NULL;
+	double peak, avg, best = -1;
+	size_t a;
+	char *dir;
+
+	for (a = 0; a < ch->naudio; a++) {
+		const struct vt_arend *ar = &ch->arend[a];
+		const char *p = vt_json_need_str(ch->audio[a], "path");
+
+		auds[a].name = ar->name;
+		auds[a].lang = *ar->lang ? ar->lang : NULL;
+		dir = vt_path_join(out, ar->name);
+		cut_stream(&auds[a], &p, 1, dir, fmt, &ch->grid, max_cell);
+		write_playlist(&auds[a], dir, fmt);
+		free(dir);
+		ars[a] = (struct vt_audio_rendition){ "audio", ar->label,
+		    vt_asprintf("%s/index.m3u8", ar->name), auds[a].channels,
+		    *ar->lang ? ar->lang : NULL, *ar->characteristics ? ar->characteristics : NULL,
+		    !ar->dflt, !ar->autoselect };
+		seg_rates(&auds[a], &peak, &avg);
+		if (peak > best) {
+			best = peak;
+			top = &auds[a];
+		}
+	}
+	return top;
+}
+
+static json_t *
+audio_json(const struct rendition *r, const struct vt_audio_rendition *ar)
+{
+	int64_t peak, avg;
+	json_t *j;
+
+	bandwidth(r, NULL, &peak, &avg);
+	j = rendition_json(r, peak, avg, 0, ar->uri);
+	json_object_set_new(j, "label", json_string(ar->name));
+	json_object_set_new(j, "language", ar->language ? json_string(ar->language) : json_null());
+	json_object_set_new(j, "default", json_boolean(!ar->not_default));
+	json_object_set_new(j, "autoselect", json_boolean(!ar->no_autoselect));
+	json_object_set_new(j, "characteristics", ar->characteristics ?
+	    json_string(ar->characteristics) : json_null());
+	return j;
 }
 
 json_t *
 vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
     const struct vt_session_data *sd, size_t nsd)
 {
-	const json_t *aline;
-	struct rendition *rs, audio = { .name = "audio" };
+	struct rendition *rs, *auds, *amax;
+	struct vt_audio_rendition *ars;
 	struct vt_variant *vars;
-	struct vt_audio_rendition ar = { "audio", "default", "audio/index.m3u8", 0 };
 	struct vt_chunks ch;
-	size_t nr, i, k;
+	size_t nr, na, i, k, dflt = 0;
 	int64_t end = INT64_MIN, max_cell, peak = 0, avg = 0;
 	const char **paths;
-	json_t *jr = json_array(), *ja = json_null(), *sum;
+	json_t *jr = json_array(), *ja = json_null(), *jas = json_array(), *sum;
 	char *dir, *master;
 
 	vt_chunks_read(lines, &ch);
-	aline = ch.audio;
 	nr = ch.nrungs;
+	na = ch.naudio;
 	rs = vt_calloc(nr ? nr : 1, sizeof(*rs));
+	auds = vt_calloc(na ? na : 1, sizeof(*auds));
+	ars = vt_calloc(na ? na : 1, sizeof(*ars));
 	for (k = 0; k < nr; k++) {
 		rs[k].name = ch.rungs[k].name;
 		rs[k].width = ch.rungs[k].width;
@@ -442,22 +514,18 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 			if (llround(e * 90000) > end)
 				end = llround(e * 90000);
 		}
-	if (!nr)
-		end = llround(vt_json_num(aline, "end", 0) * 90000);
+	for (k = 0; !nr && k < na; k++)
+		if (llround(vt_json_num(ch.audio[k], "end", 0) * 90000) > end)
+			end = llround(vt_json_num(ch.audio[k], "end", 0) * 90000);
 	max_cell = vt_grid_cell(&ch.grid, end);
 	if (max_cell > 0 && end - (ch.grid.origin + max_cell * ch.grid.seg) < 45000)
 		max_cell--;
 
 	vt_mkdirs(out);
-	if (aline) {
-		const char *p = vt_json_need_str(aline, "path");
-
-		dir = vt_path_join(out, "audio");
-		cut_stream(&audio, &p, 1, dir, fmt, &ch.grid, max_cell);
-		write_playlist(&audio, dir, fmt);
-		free(dir);
-		ar.channels = audio.channels;
-	}
+	amax = cut_audio(&ch, out, fmt, max_cell, auds, ars);
+	for (k = 0; k < na; k++)
+		if (ch.arend[k].dflt)
+			dflt = k;
 	paths = vt_calloc(ch.n ? ch.n : 1, sizeof(*paths));
 	vars = vt_calloc(nr ? nr : 1, sizeof(*vars));
 	for (k = 0; k < nr; k++) {
@@ -469,29 +537,33 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 		cut_stream(&rs[k], paths, ch.n, dir, fmt, &ch.grid, max_cell);
 		write_playlist(&rs[k], dir, fmt);
 		free(dir);
-		bandwidth(&rs[k], aline ? &audio : NULL, &peak, &avg);
-		codecs = aline ? vt_asprintf("%s,%s", rs[k].codecs, audio.codecs) :
+		bandwidth(&rs[k], amax, &peak, &avg);
+		codecs = amax ? vt_asprintf("%s,%s", rs[k].codecs, amax->codecs) :
 		    vt_strdup(rs[k].codecs);
 		vars[k] = (struct vt_variant){ pl, peak, avg, codecs, rs[k].width, rs[k].height,
-		    frame_rate(ch.video[0], &rs[k]), aline ? "audio" : NULL };
+		    frame_rate(ch.video[0], &rs[k]), amax ? "audio" : NULL };
 		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, vars[k].frame_rate, pl));
 	}
 	master = vt_path_join(out, "master.m3u8");
-	if (aline) {
-		bandwidth(&audio, NULL, &peak, &avg);
-		ja = rendition_json(&audio, peak, avg, 0, "audio/index.m3u8");
-	}
+	for (k = 0; k < na; k++)
+		json_array_append_new(jas, audio_json(&auds[k], &ars[k]));
+	if (na)
+		ja = json_incref(json_array_get(jas, dflt));
 	if (nr) {
-		vt_master_write(master, vars, nr, aline ? &ar : NULL, sd, nsd);
+		vt_master_write(master, vars, nr, ars, na, sd, nsd);
 	} else {
-		struct vt_variant v = { "audio/index.m3u8", peak, avg, audio.codecs, 0, 0, 0, NULL };
+		/* audio alone: the default rendition is the variant, and a choice
+		 * of several is its group */
+		struct vt_variant v = { ars[dflt].uri, 0, 0, auds[dflt].codecs, 0, 0, 0,
+		    na > 1 ? "audio" : NULL };
 
-		vt_master_write(master, &v, 1, NULL, sd, nsd);
+		bandwidth(na > 1 ? amax : &auds[0], NULL, &v.bandwidth, &v.average_bandwidth);
+		vt_master_write(master, &v, 1, ars, na > 1 ? na : 0, sd, nsd);
 	}
-	remove_old_rungs(out, rs, nr);
-	sum = json_pack("{s:s,s:s,s:f,s:o,s:o}", "master", "master.m3u8",
+	remove_old_rungs(out, rs, nr, auds, na);
+	sum = json_pack("{s:s,s:s,s:f,s:o,s:o,s:o}", "master", "master.m3u8",
 	    "format", fmt == VT_SEG_TS ? "ts" : "fmp4", "seg", ch.grid.seg / 90000.0,
-	    "renditions", jr, "audio", ja);
+	    "renditions", jr, "audio", ja, "audio_renditions", jas);
 	if (nsd) {
 		json_t *js = json_array();
 
@@ -505,7 +577,12 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 		free((char *)vars[k].codecs);
 		free_rendition(&rs[k]);
 	}
-	free_rendition(&audio);
+	for (k = 0; k < na; k++) {
+		free((char *)ars[k].uri);
+		free_rendition(&auds[k]);
+	}
+	free(auds);
+	free(ars);
 	free(vars);
 	free(paths);
 	free(rs);

@@ -9,7 +9,8 @@
 static const char *const profiles[] = { "baseline", "main", "high" };
 
 void
-vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const struct vt_params *p)
+vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const json_t *audio,
+    const struct vt_params *p)
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->skipped = json_array();
@@ -20,6 +21,8 @@ vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const struct vt_pa
 		pl->src = *src;
 		pl->n = vt_ladder_plan(src, p, pl->rungs, pl->skipped, pl->notes);
 	}
+	pl->naudio = vt_audio_plan(audio, p->audio, p->audio_channels, p->audio_bitrate,
+	    pl->audio);
 	pl->p = *p;
 	/* planned: the rungs hold them now */
 	pl->p.res = NULL;
@@ -41,18 +44,23 @@ json_t *
 vt_plan_json(const struct vt_plan *pl)
 {
 	json_t *res = pl->nwant < 0 ? json_null() : json_array(), *jr = json_array();
+	json_t *ja = json_array();
 	int i;
 
 	for (i = 0; i < pl->nwant; i++)
 		json_array_append_new(res, json_sprintf("%dp", pl->want[i]));
 	for (i = 0; i < pl->n; i++)
 		json_array_append_new(jr, vt_rung_json(&pl->rungs[i]));
-	return json_pack("{s:o,s:o,s:o,s:O,s:O,s:f,s:f,s:s,s:i,s:{s:I,s:i},s:o}",
+	for (i = 0; i < pl->naudio; i++)
+		json_array_append_new(ja, vt_arend_json(&pl->audio[i]));
+	return json_pack("{s:o,s:o,s:o,s:O,s:O,s:f,s:f,s:s,s:i,s:{s:I,s:i,s:o,s:o},s:o}",
 	    "source", pl->has_video ? source_json(&pl->src) : json_null(),
 	    "resolutions", res, "rungs", jr, "skipped", pl->skipped, "notes", pl->notes,
 	    "seg", pl->p.seg, "offset", pl->p.offset, "preset", pl->p.preset,
 	    "threads", pl->p.threads, "audio", "bitrate", (json_int_t)pl->p.audio_bitrate,
-	    "channels", pl->p.audio_channels, "watermark", vt_watermark_json(&pl->p.wm));
+	    "channels", pl->p.audio_channels,
+	    "streams", pl->p.audio ? json_string(pl->p.audio) : json_null(), "renditions", ja,
+	    "watermark", vt_watermark_json(&pl->p.wm));
 }
 
 /* A field that must be there, then range-checked by the vt_json_*_in
@@ -176,6 +184,15 @@ vt_plan_load(struct vt_plan *pl, json_t *o, const char *what)
 	v = need(o, "audio", what);
 	pl->p.audio_bitrate = need_int(v, "bitrate", 1000, 1000000000, what);
 	pl->p.audio_channels = (int)need_int(v, "channels", 0, 8, what);
+	if ((pl->p.audio = vt_json_str(v, "streams", NULL)))
+		vt_audio_select_check(pl->p.audio, VT_EX_DATAERR);
+	a = json_object_get(v, "renditions");
+	if (!json_is_array(a) || json_array_size(a) > VT_MAX_AUDIO)
+		vt_die(VT_EX_DATAERR, "%s: 'audio.renditions' must hold at most %d renditions", what,
+		    VT_MAX_AUDIO);
+	json_array_foreach(a, i, v)
+		vt_arend_load(&pl->audio[pl->naudio++], v, what);
+	vt_arend_check_set(pl->audio, pl->naudio, what);
 	vt_watermark_load(&pl->p.wm, json_object_get(o, "watermark"));
 }
 
@@ -312,6 +329,7 @@ vt_plan_agree(const struct vt_plan *pl, const struct vt_params *p)
 	    pl->p.audio_bitrate);
 	agree_int(p->who[VT_ASK_AUDIO_CHANNELS], "audio channels", p->audio_channels,
 	    pl->p.audio_channels);
+	agree_str(p->who[VT_ASK_AUDIO], "audio streams", p->audio, pl->p.audio);
 	agree_str(who[0], "watermark text", a->text, b->text);
 	agree_str(who[1], "watermark image", a->image, b->image);
 	agree_str(who[2], "watermark font", a->font, b->font);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "audio.h"
 #include "ladder.h"
 
 struct vt_plan {
@@ -17,12 +18,16 @@ struct vt_plan {
 	struct vt_rung rungs[VT_MAX_RUNGS];
 	int n;
 	json_t *skipped, *notes;
+	struct vt_arend audio[VT_MAX_AUDIO];	/* the audio renditions */
+	int naudio;
 	struct vt_params p;	/* seg, offset, preset, threads, audio, wm */
 	json_t *json;		/* what p points into, if loaded */
 };
 
-/* Plan the ladder once for src (NULL: a source without video) with p. */
-void vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const struct vt_params *p);
+/* Plan the ladder once for src (NULL: a source without video) and the
+ * audio renditions for the audio streams (vt_audio_streams) with p. */
+void vt_plan_make(struct vt_plan *pl, const struct vt_source *src, const json_t *audio,
+    const struct vt_params *p);
 json_t *vt_plan_json(const struct vt_plan *pl);
 /* Read a plan back, checking every field's type and range; a bad one dies
  * with VT_EX_DATAERR. what names o in messages. pl keeps a reference to o. */

@@ -143,9 +143,22 @@ vt_playlist_write(const char *path, const struct vt_playlist *pl)
 	free(s);
 }
 
+static void
+media_line(struct buf *b, const struct vt_audio_rendition *a)
+{
+	bprintf(b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"%s\"", checked(a->group));
+	if (a->language)
+		bprintf(b, ",LANGUAGE=\"%s\"", checked(a->language));
+	bprintf(b, ",NAME=\"%s\",DEFAULT=%s,AUTOSELECT=%s", checked(a->name),
+	    a->not_default ? "NO" : "YES", a->no_autoselect ? "NO" : "YES");
+	if (a->characteristics)
+		bprintf(b, ",CHARACTERISTICS=\"%s\"", checked(a->characteristics));
+	bprintf(b, ",CHANNELS=\"%d\",URI=\"%s\"\n", a->channels, checked(a->uri));
+}
+
 static char *
 master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a,
-    const struct vt_session_data *sd, size_t nsd)
+    size_t na, const struct vt_session_data *sd, size_t nsd)
 {
 	struct buf b = { 0 };
 	size_t i;
@@ -154,10 +167,8 @@ master_text(const struct vt_variant *v, size_t n, const struct vt_audio_renditio
 	for (i = 0; i < nsd; i++)
 		bprintf(&b, "#EXT-X-SESSION-DATA:DATA-ID=\"%s\",URI=\"%s\"\n", checked(sd[i].id),
 		    checked(sd[i].uri));
-	if (a)
-		bprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"%s\",NAME=\"%s\",DEFAULT=YES,"
-		    "AUTOSELECT=YES,CHANNELS=\"%d\",URI=\"%s\"\n", checked(a->group),
-		    checked(a->name), a->channels, checked(a->uri));
+	for (i = 0; i < na; i++)
+		media_line(&b, &a[i]);
 	for (i = 0; i < n; i++) {
 		bprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,CODECS=\"%s\"",
 		    (long long)v[i].bandwidth, (long long)v[i].average_bandwidth,
@@ -175,14 +186,15 @@ master_text(const struct vt_variant *v, size_t n, const struct vt_audio_renditio
 char *
 vt_master_text(const struct vt_variant *v, size_t n, const struct vt_audio_rendition *a)
 {
-	return master_text(v, n, a, NULL, 0);
+	return master_text(v, n, a, a ? 1 : 0, NULL, 0);
 }
 
 void
 vt_master_write(const char *path, const struct vt_variant *v, size_t n,
-    const struct vt_audio_rendition *a, const struct vt_session_data *sd, size_t nsd)
+    const struct vt_audio_rendition *a, size_t na, const struct vt_session_data *sd,
+    size_t nsd)
 {
-	char *s = master_text(v, n, a, sd, nsd);
+	char *s = master_text(v, n, a, na, sd, nsd);
 
 	vt_write_file(path, s, strlen(s));
 	free(s);

@@ -59,9 +59,14 @@ struct vt_variant {
 	const char *audio_group;	/* NULL: no audio rendition group */
 };
 
+/* An EXT-X-MEDIA audio rendition. Left zero, the fields after channels
+ * give DEFAULT=YES and AUTOSELECT=YES with no LANGUAGE or
+ * CHARACTERISTICS. */
 struct vt_audio_rendition {
 	const char *group, *name, *uri;
 	int channels;
+	const char *language, *characteristics;	/* NULL: none */
+	int not_default, no_autoselect;
 };
 
 /* EXT-X-SESSION-DATA with a URI, such as Apple's chapters:
@@ -81,9 +86,10 @@ int vt_playlist_target(const struct vt_segment *segs, size_t n);
 char *vt_playlist_text(const struct vt_playlist *pl);
 void vt_playlist_write(const char *path, const struct vt_playlist *pl);
 /* The master playlist, with the session data (nsd may be 0) after the
- * header. */
+ * header and the na audio renditions before the variants. */
 void vt_master_write(const char *path, const struct vt_variant *v, size_t n,
-    const struct vt_audio_rendition *audio, const struct vt_session_data *sd, size_t nsd);
+    const struct vt_audio_rendition *audio, size_t na, const struct vt_session_data *sd,
+    size_t nsd);
 /* The master playlist's text (malloc'ed), as vt_master_write writes it
  * without session data. */
 char *vt_master_text(const struct vt_variant *v, size_t n,

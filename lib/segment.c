@@ -15,6 +15,7 @@ struct vt_segwriter {
 	char *dir;
 	enum vt_segfmt fmt;
 	AVCodecParameters *par;
+	char lang[4];		/* ISO 639-2, "" for none */
 	AVFormatContext *oc;	/* one muxer for the stream, so TS continuity
 				 * counters run on across segments */
 	char *path, *tmp;
@@ -99,6 +100,8 @@ new_muxer(struct vt_segwriter *w, const char *format)
 		vt_die(VT_EX_SOFTWARE, "out of memory");
 	avcodec_parameters_copy(st->codecpar, w->par);
 	st->codecpar->codec_tag = 0;
+	if (*w->lang)
+		av_dict_set(&st->metadata, "language", w->lang, 0);
 	st->time_base = VT_TB;
 	return oc;
 }
@@ -210,9 +213,18 @@ struct vt_segwriter *
 vt_seg_open(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
     const char *init, int64_t origin, const AVPacket *first)
 {
+	return vt_seg_open_lang(dir, fmt, par, init, origin, first, NULL);
+}
+
+struct vt_segwriter *
+vt_seg_open_lang(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *par,
+    const char *init, int64_t origin, const AVPacket *first, const char *lang)
+{
 	struct vt_segwriter *w = vt_calloc(1, sizeof(*w));
 	unsigned char *buf;
 
+	if (lang)
+		snprintf(w->lang, sizeof(w->lang), "%s", lang);
 	w->dir = vt_strdup(dir);
 	w->fmt = fmt;
 	w->fd = -1;

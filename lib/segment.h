@@ -25,6 +25,11 @@ struct vt_segwriter;
 struct vt_segwriter *vt_seg_open(const char *dir, enum vt_segfmt fmt,
     const AVCodecParameters *par, const char *init, int64_t origin,
     const AVPacket *first);
+/* The same, for a stream in language lang (ISO 639-2; NULL: none), which
+ * the init segment or the TS program map names. */
+struct vt_segwriter *vt_seg_open_lang(const char *dir, enum vt_segfmt fmt,
+    const AVCodecParameters *par, const char *init, int64_t origin,
+    const AVPacket *first, const char *lang);
 /* Begin segment file name (a bare file name inside dir); the previous one,
  * if any, must have been ended. */
 void vt_seg_begin(struct vt_segwriter *w, const char *name);

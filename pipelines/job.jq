@@ -23,6 +23,7 @@ def rel: ltrimstr($out + "/");
   master: "master.m3u8",
   renditions: $h.renditions,
   audio: $h.audio,
+  audio_renditions: $h.audio_renditions,
   thumbnail: ($thumb.thumbnail | if . then {path: (.path | rel)} + {mode, time, width, height}
     + if .requested_time != null then {requested_time} else {} end else null end),
   sprite: ($thumb.sprite | if . then {vtt: (.vtt | rel), sheets: [.sheets[].path | rel]}

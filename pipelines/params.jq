@@ -9,6 +9,7 @@
 # Each job file field and the variable it stands for.
 def fields: [
   ["RES", "resolutions"],
+  ["AUDIO", "audio"],
   ["WATERMARK", "watermark", "text"],
   ["WATERMARK_IMAGE", "watermark", "image"],
   ["WATERMARK_POS", "watermark", "position"],
@@ -40,6 +41,10 @@ def checked_job:
       elif $p == ["resolutions"] then
         if ($x | type) != "array" or ($x | length) == 0 or any($x[]; type != "string" or test(",|^$"))
         then want($p; "an array of rung names such as \"720p\"") else empty end
+      elif $p == ["audio"] then
+        if ($x | type) == "string" or (($x | type) == "array" and ($x | length) > 0
+            and all($x[]; type == "string" or type == "number")) then empty
+        else want($p; "a list such as \"eng,fra\" or [\"eng\", 2]") end
       elif ($p[-1] | IN("text", "image", "position", "mode", "titles")) then
         if ($x | type) != "string" then want($p; "a string") else empty end
       elif ($x | type) != "number" then want($p; "a number")
@@ -47,7 +52,7 @@ def checked_job:
   if type != "object" then error("\(jobfile): want a JSON object") else . end
   | . as $j
   | [known([]),
-     (to_entries[] | select(.key != "resolutions") | .key as $k | .value
+     (to_entries[] | select(.key | IN("resolutions", "audio") | not) | .key as $k | .value
       | if . == null then empty
         elif type != "object" then want([$k]; "an object")
         else known([$k]) end),
@@ -87,6 +92,9 @@ try (
           titles: val("CHAPTER_TITLES")} | numbers end;
 {
   resolutions: (val("RES") | if type == "array" then . elif . == "" then null else split(",") end),
+  # vt-encode -a checks this
+  audio: (val("AUDIO") | if type == "array" then map(tostring) | join(",") elif . == "" then null
+    else tostring end),
   seg: (if $seg == "" then null else $seg | num end),
   preset: $preset,
   threads: ($threads | tonumber),

@@ -33,6 +33,9 @@ CHUNK    ?=
 PRESET   ?= medium
 FORMAT   ?= fmp4
 RES      ?=
+# The audio streams to encode, by language or index (vt-encode -a); empty:
+# every one.
+AUDIO    ?=
 BITRATES ?=
 AUDIO_BITRATE ?= 128k
 # A watermark in every rung: text or a PNG file, placed, sized and faded
@@ -83,7 +86,7 @@ THREADS  ?= 1
 # newline's second half as a command of its own; and make must not expand
 # them to export them itself. VT_SET names those the user set, which win
 # over the job file.
-VT_REQUEST := RES WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMARK_OPACITY \
+VT_REQUEST := RES AUDIO WATERMARK WATERMARK_IMAGE WATERMARK_POS WATERMARK_SIZE WATERMARK_OPACITY \
               THUMB THUMB_TIME THUMB_WIDTH SPRITE_INTERVAL CHAPTERS CHAPTER_MIN CHAPTER_TITLES JOB
 unexport $(VT_REQUEST)
 $(foreach v,$(VT_REQUEST),$(eval VT_V_$(v) := $$(value $(v)))$(eval export VT_V_$(v)))
@@ -241,6 +244,8 @@ $(W)/request.json: FORCE | $(W) $(TOOLS)
 	    --arg seg "$$VT_SEG" --arg preset $(call sq,$(PRESET)) --arg threads $(THREADS) \
 	    --arg br $(call sq,$(BITRATES)) --arg ab $(call sq,$(AUDIO_BITRATE)) "$$@" > $@+ \
 	  || { rm -f $@+; exit 65; }
+	@a=$$(jq -j '.audio // empty' $@+; printf x); a=$${a%x}; \
+	[ -z "$$a" ] || $(VT_BIN)/vt-encode --check -a "$$a" || { rm -f $@+; exit 65; }
 	@$(call check,thumb.args,vt-thumb)
 	@$(call check,scenes.args,vt-scenes)
 	@$(keep-if-same)

@@ -40,3 +40,4 @@ load helpers/ladder
 load helpers/servers
 load helpers/s3
 load helpers/man
+load helpers/browser

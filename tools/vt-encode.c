@@ -23,6 +23,8 @@ static const struct option longopts[] = {
 	{ "dir", required_argument, NULL, 'd' },
 	{ "plan", no_argument, NULL, 'L' },
 	{ "audio", no_argument, NULL, 'A' },
+	{ "audio-streams", required_argument, NULL, 'a' },
+	{ "check", no_argument, NULL, 'C' },
 	{ "watermark-text", required_argument, NULL, WM_TEXT },
 	{ "watermark-image", required_argument, NULL, WM_IMAGE },
 	{ "watermark-font", required_argument, NULL, WM_FONT },
@@ -42,8 +44,9 @@ usage(int status)
 	fprintf(f, "usage: %s [-r list] [-s seconds] [-p file] [-P preset] [-t threads] "
 	    "[-c chunk] [--watermark-text text | --watermark-image file] -d dir < chunks.json\n",
 	    vt_progname);
-	fprintf(f, "       %s --audio [-p file] -d dir < chunks.json\n", vt_progname);
-	fprintf(f, "       %s --plan [-r list] [-p file] < manifest.json\n", vt_progname);
+	fprintf(f, "       %s --audio [-a list] [-p file] -d dir < chunks.json\n", vt_progname);
+	fprintf(f, "       %s --plan [-r list] [-a list] [-p file] < manifest.json\n", vt_progname);
+	fprintf(f, "       %s --check [options]\n", vt_progname);
 	if (!status)
 		fputs("  -r, --res LIST       rungs, e.g. 1080p,720p,360p (default: the usual ladder)\n"
 		    "  -s, --seg SECONDS    segment grid; IDR frames are forced on it (default: the\n"
@@ -52,8 +55,12 @@ usage(int status)
 		    "  -P, --preset NAME    x264 preset (default medium)\n"
 		    "  -t, --threads N      threads per rung encoder and chunk decoder, 0 = auto (default 0)\n"
 		    "  -c, --chunk N        encode only chunk N (default: every chunk)\n"
-		    "      --audio          encode the source's audio, whole, to AAC\n"
+		    "      --audio          encode each audio rendition, whole, to AAC\n"
+		    "  -a, --audio-streams LIST\n"
+		    "                       audio streams by language or index, e.g. eng,fra or 1,3\n"
+		    "                       (default: every one)\n"
 		    "      --plan           print the plan and exit; reads vt-split or vt-probe output\n"
+		    "      --check          check the options and exit\n"
 		    "      --watermark-text TEXT\n"
 		    "                       burn TEXT into every rung, drawn exactly as given\n"
 		    "      --watermark-image FILE\n"
@@ -97,11 +104,12 @@ static void
 plan(struct vt_plan *pl, struct vt_source *src, struct vt_params *p, json_t *m)
 {
 	int video = vt_source_from_manifest(src, m);
-	json_t *jp = json_object_get(m, "plan");
+	json_t *jp = json_object_get(m, "plan"), *audio;
 
 	grid_from_manifest(p, m);
 	if (!jp || json_is_null(jp)) {
-		vt_plan_make(pl, video ? src : NULL, p);
+		vt_plan_make(pl, video ? src : NULL, audio = vt_audio_streams(m), p);
+		json_decref(audio);
 		return;
 	}
 	vt_plan_load(pl, jp, "manifest: plan");
@@ -118,14 +126,14 @@ main(int argc, char *argv[])
 	const char *dir = NULL, *params = NULL;
 	json_t *m, *chunks, *pj = NULL;
 	const char *wm[WM_END - WM_TEXT] = { NULL };
-	const char *res = NULL, *preset = NULL;
+	const char *res = NULL, *preset = NULL, *astreams = NULL;
 	double seg = -1;
-	int c, threads = -1, print = 0, audio = 0;
+	int c, threads = -1, print = 0, audio = 0, check = 0;
 	long long only = -1;
 	size_t i;
 
 	vt_init(argv);
-	while ((c = getopt_long(argc, argv, "r:s:p:P:t:c:d:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:p:P:t:c:d:a:hV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': res = optarg; break;
 		case 's': seg = vt_parse_double(optarg, VT_SEG_MIN, VT_SEG_MAX, "segment length"); break;
@@ -136,6 +144,8 @@ main(int argc, char *argv[])
 		case 'd': dir = optarg; break;
 		case 'L': print = 1; break;
 		case 'A': audio = 1; break;
+		case 'a': vt_audio_select_check(astreams = optarg, VT_EX_USAGE); break;
+		case 'C': check = 1; break;
 		case WM_TEXT: case WM_IMAGE: case WM_FONT:
 		case WM_POSITION: case WM_SIZE: case WM_OPACITY: wm[c - WM_TEXT] = optarg; break;
 		case 'h': usage(0); break;
@@ -145,7 +155,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc || (!dir && !print) || (print && audio))
+	if (argc || (!dir && !print && !check) || (print + audio + check > 1))
 		usage(VT_EX_USAGE);
 	if (wm[0] && wm[1])
 		vt_die(VT_EX_USAGE, "--watermark-text and --watermark-image exclude each other");
@@ -170,12 +180,20 @@ main(int argc, char *argv[])
 		p.preset = preset;
 		p.who[VT_ASK_PRESET] = "-P";
 	}
+	if (astreams) {
+		p.audio = astreams;
+		p.who[VT_ASK_AUDIO] = "-a";
+	}
 	for (i = 0; i < WM_END - WM_TEXT; i++)
 		if (wm[i]) {
 			vt_watermark_option(&p.wm, vt_wm_keys[i], wm[i]);
 			p.who[VT_ASK_WM + i] = wmopts[i];
 		}
 
+	if (check) {
+		json_decref(pj);
+		return vt_finish(0);
+	}
 	m = vt_json_read(stdin, "standard input");
 	chunks = json_object_get(m, "chunks");
 	if (!json_is_array(chunks) && !(print && json_is_array(json_object_get(m, "streams"))))
@@ -185,7 +203,10 @@ main(int argc, char *argv[])
 	if (print) {
 		vt_json_print(vt_plan_json(&pl));
 	} else if (audio) {
-		vt_json_print(vt_encode_audio(m, &pl, dir));
+		if (!pl.naudio)
+			vt_die(VT_EX_DATAERR, "manifest: source has no audio");
+		for (i = 0; i < (size_t)pl.naudio; i++)
+			vt_json_print(vt_encode_audio(m, &pl, &pl.audio[i], dir));
 	} else {
 		if (!pl.n)
 			vt_die(VT_EX_DATAERR, "manifest: source has no video");

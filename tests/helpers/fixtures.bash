@@ -76,6 +76,17 @@ _make_fixture() {
 		_two_seconds 1100 44100 \
 			-c:v libx264 -preset ultrafast -pix_fmt yuv420p -g 30 \
 			-c:a libmp3lame -b:a 96k "${_BITEXACT[@]}" -f matroska "$out" ;;
+	langs.mkv)
+		# 6 s, three audio languages: English 5.1, French stereo marked
+		# default (at 44.1 kHz), a Spanish mono commentary with a title.
+		_ffmpeg -f lavfi -i "$_SRC_V:d=6" -f lavfi -i "sine=f=440:sample_rate=48000:d=6" \
+			-f lavfi -i "sine=f=550:sample_rate=44100:d=6" -f lavfi -i "sine=f=660:sample_rate=48000:d=6" \
+			-map 0:v -map 1:a -map 2:a -map 3:a -c:v libx264 -preset ultrafast -g 30 \
+			-pix_fmt yuv420p -c:a aac -b:a 64k -ac:a:0 6 -ac:a:1 2 -ac:a:2 1 \
+			-metadata:s:a:0 language=eng -metadata:s:a:1 language=fre \
+			-metadata:s:a:2 language=spa -metadata:s:a:2 "title=Director's commentary" \
+			-disposition:a:0 0 -disposition:a:1 default -disposition:a:2 comment \
+			"${_BITEXACT[@]}" -f matroska "$out" ;;
 	zero.mp4)
 		: >"$out" ;;
 	trunc.mp4)

@@ -23,6 +23,9 @@ struct vt_segwriter {
 	int fragments;		/* fMP4 fragments flushed */
 	int pending;		/* packets written since the last flush */
 	int started;		/* TS: the header is written */
+	int keys;		/* key frames kept apart (vt_seg_keys) */
+	int64_t seg_pos;	/* the muxer's output position at the segment's start */
+	int64_t key_off, key_size;	/* the last packet's range, if a key frame */
 	AVPacket *pes;		/* TS: AAC frames packed into one PES */
 	int64_t shift;		/* fMP4: added to every timestamp, VT_TB */
 	uint8_t *ibuf;		/* fMP4: the init segment, until it is patched */
@@ -323,6 +326,7 @@ void
 vt_seg_begin(struct vt_segwriter *w, const char *name)
 {
 	file_begin(w, name);
+	w->seg_pos = avio_tell(w->oc->pb);
 	if (w->fmt == VT_SEG_FMP4) {
 		fragment_begin(w);
 	} else if (!w->started) {
@@ -335,8 +339,27 @@ vt_seg_begin(struct vt_segwriter *w, const char *name)
 }
 
 void
+vt_seg_keys(struct vt_segwriter *w)
+{
+	w->keys = 1;
+}
+
+int
+vt_seg_key_range(const struct vt_segwriter *w, int64_t *offset, int64_t *size)
+{
+	if (!w->key_size)
+		return 0;
+	*offset = w->key_off;
+	*size = w->key_size;
+	return 1;
+}
+
+void
 vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 {
+	int key = w->keys && (pkt->flags & AV_PKT_FLAG_KEY);
+	int64_t pos;
+
 	pkt->stream_index = 0;
 	if (w->fmt == VT_SEG_FMP4) {
 		pkt->pts += w->shift;
@@ -354,11 +377,28 @@ vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 		pkt->data += n;
 		pkt->size -= n;
 	}
+	/* fMP4: a key frame is a fragment of its own, which decodes after
+	 * the init section alone. TS: the muxer writes PAT and PMT before a
+	 * video key frame's PES. */
+	if (key && w->fmt == VT_SEG_FMP4) {
+		fragment_flush(w);
+		fragment_begin(w);
+	}
+	pos = avio_tell(w->oc->pb);
 	if (w->pes && pkt->size > 2 && (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
 		pes_add(w, pkt);
 	else
 		mux(w, pkt);
 	w->pending++;
+	w->key_size = 0;
+	if (!key)
+		return;
+	if (w->fmt == VT_SEG_FMP4) {
+		fragment_flush(w);
+		fragment_begin(w);
+	}
+	w->key_off = pos - w->seg_pos;
+	w->key_size = avio_tell(w->oc->pb) - pos;
 }
 
 void

@@ -195,3 +195,25 @@ box_at() {
 	done
 	assert_json "$S/fmp4.json" '.audio | has("iframes") | not'
 }
+
+@test "iframe: Shaka Player plays each I-frame stream in trick play, fMP4 and TS, and then the rest, with no error" {
+	local f j want
+	[ -x "${CHROMIUM:=/usr/bin/chromium}" ] && command -v node >/dev/null &&
+		[ -d "$VT_ROOT/tests/browser/node_modules/playwright-core" ] ||
+		{ [ -z "${CI:-}" ] || flunk "no browser"; skip "no chromium, node or tests/browser/node_modules"; }
+	for f in fmp4 ts; do
+		run --separate-stderr node "$VT_ROOT/tests/browser/trick.js" --root "$S/$f" --chromium "$CHROMIUM"
+		assert_success || return
+		j=$output
+		assert_json "$j" '.failure == null and .errors == [] and .pageErrors == [] and .failures == []'
+		# each variant with the I-frame stream of its own rung
+		assert_json "$j" '[.trickStreams[] | .height == .trick] == [true, true]'
+		assert_json "$j" '.rangesInTrick > 0 and .trick.rate == 4 and .trick.time > .before + 3'
+		assert_json "$j" '.after.rate == 1 and (.end.time - .end.duration | fabs) < 0.1'
+		# every byte range it asked for is an I-frame of the playlists
+		want=$(for r in 144p 90p; do
+			ranges "$S/$f/$r/iframes.m3u8" | awk -v r="$r" '{ print "/" r "/" $1 " " $2 "-" $2 + $3 - 1 }'
+		done | LC_ALL=C sort)
+		assert_equal "" "$(jq -r '.ranges[]' <<<"$j" | LC_ALL=C sort -u | comm -13 <(echo "$want") -)"
+	done
+}

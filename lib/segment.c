@@ -24,6 +24,7 @@ struct vt_segwriter {
 	int pending;		/* packets written since the last flush */
 	int started;		/* TS: the header is written */
 	int keys;		/* key frames kept apart (vt_seg_keys) */
+	int prev_key;		/* the last packet written was a key frame */
 	int64_t seg_pos;	/* the muxer's output position at the segment's start */
 	int64_t key_off, key_size;	/* the last packet's range, if a key frame */
 	AVPacket *pes;		/* TS: AAC frames packed into one PES */
@@ -379,11 +380,14 @@ vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 	}
 	/* fMP4: a key frame is a fragment of its own, which decodes after
 	 * the init section alone. TS: the muxer writes PAT and PMT before a
-	 * video key frame's PES. */
+	 * video key frame's PES, unless the frame before was one too. */
 	if (key && w->fmt == VT_SEG_FMP4) {
 		fragment_flush(w);
 		fragment_begin(w);
+	} else if (key && w->prev_key) {
+		av_opt_set(w->oc->priv_data, "mpegts_flags", "+resend_headers", 0);
 	}
+	w->prev_key = pkt->flags & AV_PKT_FLAG_KEY;
 	pos = avio_tell(w->oc->pb);
 	if (w->pes && pkt->size > 2 && (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
 		pes_add(w, pkt);

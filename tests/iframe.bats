@@ -133,24 +133,44 @@ box_at() {
 	done
 }
 
+# assert_ts_ranges DIR: each range of DIR/iframes.m3u8 is whole TS packets:
+# SI tables with a PAT and a PMT, then one PES on the video PID, whole.
+assert_ts_ranges() {
+	local uri off len d seg pk next
+	while read -r uri off len d; do
+		seg=$1/$uri
+		[ $((off % 188)) -eq 0 ] && [ $((len % 188)) -eq 0 ] || flunk "$uri: $len@$off is not whole packets"
+		pk=$(ts_packets "$seg" "$off" "$len")
+		# SI tables (SDT 17, PAT 0, PMT 4096), then one PES on the video PID
+		awk '!v && $1 == 0 { pat = 1 } !v && $1 == 4096 { pmt = 1 }
+			!v && $1 != 0 && $1 != 17 && $1 != 4096 && $1 != 256 { bad = 1 }
+			$1 == 256 && $2 != !v { bad = 1 } $1 == 256 { v++ }
+			END { exit bad || !pat || !pmt || !v }' <<<"$pk" ||
+			flunk "$uri $len@$off: packets (PID PUSI) $(head -n 5 <<<"$pk" | paste -sd ' ')"
+		# the next video packet, if any, starts the next PES
+		next=$(ts_packets "$seg" $((off + len)) $(($(stat -c %s "$seg") - off - len)) | awk '$1 == 256 { print $2; exit }')
+		[ -z "$next" ] || [ "$next" = 1 ] || flunk "$uri $len@$off ends inside a PES"
+	done < <(ranges "$1/iframes.m3u8")
+}
+
 @test "iframe: a TS range starts on a packet with PAT and PMT ahead of the key frame's PES, and holds it whole" {
-	local r uri off len d seg pk next
-	for r in 144p 90p; do
-		while read -r uri off len d; do
-			seg=$S/ts/$r/$uri
-			[ $((off % 188)) -eq 0 ] && [ $((len % 188)) -eq 0 ] || flunk "$uri: $len@$off is not whole packets"
-			pk=$(ts_packets "$seg" "$off" "$len")
-			# SI tables (SDT 17, PAT 0, PMT 4096), then one PES on the video PID
-			awk '!v && $1 == 0 { pat = 1 } !v && $1 == 4096 { pmt = 1 }
-				!v && $1 != 0 && $1 != 17 && $1 != 4096 && $1 != 256 { bad = 1 }
-				$1 == 256 && $2 != !v { bad = 1 } $1 == 256 { v++ }
-				END { exit bad || !pat || !pmt || !v }' <<<"$pk" ||
-				flunk "$uri $len@$off: packets (PID PUSI) $(head -n 5 <<<"$pk" | paste -sd ' ')"
-			# the next video packet, if any, starts the next PES
-			next=$(ts_packets "$seg" $((off + len)) $(($(stat -c %s "$seg") - off - len)) | awk '$1 == 256 { print $2; exit }')
-			[ -z "$next" ] || [ "$next" = 1 ] || flunk "$uri $len@$off ends inside a PES"
-		done < <(ranges "$S/ts/$r/iframes.m3u8")
+	assert_ts_ranges "$S/ts/144p"
+	assert_ts_ranges "$S/ts/90p"
+}
+
+@test "iframe: in all-intra TS, where the muxer writes no PAT between key frames, each range still has one" {
+	local f
+	cp -r "$S/enc" enc
+	for f in enc/144p/c*.ts; do
+		ffmpeg -nostdin -v error -copyts -i "$f" -map 0:v -c:v libx264 -preset ultrafast -g 1 -bf 0 \
+			-muxdelay 0 -muxpreload 0 -f mpegts "$f.new" && mv "$f.new" "$f" || return
 	done
+	jq -c --arg from "$S/enc/" --arg to "$PWD/enc/" 'select(.type == "video") | .rungs |= [.[0]] |
+		(.rungs[].path) |= ($to + ltrimstr($from))' "$S/video.jsonl" >enc.jsonl
+	run --separate-stderr vt-hls -f ts -d out <enc.jsonl
+	assert_success
+	assert_equal 270 "$(ranges out/144p/iframes.m3u8 | wc -l)"
+	assert_ts_ranges out/144p
 }
 
 @test "iframe: each EXTINF lasts until the next key frame, and they add up to the rendition" {

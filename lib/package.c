@@ -44,6 +44,7 @@ struct cutter {
 	int64_t max_cell, cell;
 	int64_t last_dts, max_pts, prev_max_pts, last_dur;
 	int open, warned;
+	size_t seg_keys;	/* r->keys before the open segment's */
 	AVPacket *pending;	/* held until the next packet gives its duration */
 };
 
@@ -60,6 +61,7 @@ seg_begin(struct cutter *c, int64_t cell)
 	r->segs[r->nsegs].start = INT64_MAX;
 	r->nsegs++;
 	vt_seg_begin(c->w, name);
+	c->seg_keys = r->nkeys;
 	c->cell = cell;
 	c->open = 1;
 }
@@ -69,29 +71,35 @@ seg_end(struct cutter *c)
 {
 	struct rendition *r = c->r;
 	int64_t b = vt_seg_end(c->w);
+	const struct vt_seg_range *kr;
+	size_t i, n = vt_seg_key_ranges(c->w, &kr);
 
+	if (r->is_video && n != r->nkeys - c->seg_keys)
+		vt_die(VT_EX_SOFTWARE, "%s: %zu key frames in segment %zu, %zu ranges", r->name,
+		    r->nkeys - c->seg_keys, r->nsegs - 1, n);
+	for (i = 0; r->is_video && i < n; i++) {
+		r->keys[c->seg_keys + i].offset = kr[i].offset;
+		r->keys[c->seg_keys + i].bytes = kr[i].size;
+	}
 	r->segs[r->nsegs - 1].bytes = b;
 	r->bytes += b;
 	c->open = 0;
 }
 
-/* Write the held packet; a video key frame's bytes go into the I-frame
- * playlist. */
+/* Write the held packet; a video key frame goes into the I-frame
+ * playlist, its bytes known at the segment's end. */
 static void
 write_pending(struct cutter *c)
 {
 	struct rendition *r = c->r;
-	struct vt_segment *k;
-	int64_t pts = c->pending->pts, off, size;
 
+	if (r->is_video && (c->pending->flags & AV_PKT_FLAG_KEY)) {
+		r->keys = vt_realloc(r->keys, (r->nkeys + 1) * sizeof(*r->keys));
+		r->keys[r->nkeys++] = (struct vt_segment){ .uri = r->segs[r->nsegs - 1].uri,
+		    .start = c->pending->pts };
+	}
 	vt_seg_write(c->w, c->pending);
 	av_packet_free(&c->pending);
-	if (!vt_seg_key_range(c->w, &off, &size))
-		return;
-	r->keys = vt_realloc(r->keys, (r->nkeys + 1) * sizeof(*r->keys));
-	k = &r->keys[r->nkeys++];
-	*k = (struct vt_segment){ .uri = r->segs[r->nsegs - 1].uri, .bytes = size, .offset = off,
-	    .start = pts };
 }
 
 static void

@@ -178,7 +178,7 @@ vt_lh_write_master(struct hls *h, const char *file, const char *media)
 		    live ? r->bandwidth : rate(r->peak + (ra ? ra->peak : 0)),
 		    live ? r->average : rate(vt_lh_average(r) + (ra ? vt_lh_average(ra) : 0)),
 		    ra ? vt_asprintf("%s,%s", r->codecs, ra->codecs) : vt_strdup(r->codecs),
-		    r->width, r->height, r->frame_rate, ra ? "audio" : NULL };
+		    r->width, r->height, r->frame_rate, ra ? "audio" : NULL, NULL };
 		/* as RFC 8216 asks, even if no run of segments makes a peak */
 		if (v[n].average_bandwidth > v[n].bandwidth)
 			v[n].bandwidth = v[n].average_bandwidth;

@@ -19,6 +19,9 @@
 #include "package.h"
 #include "playlist.h"
 
+/* A video rendition's I-frame playlist, beside its index.m3u8. */
+#define IFRAMES "iframes.m3u8"
+
 /* One rendition being cut into segments. */
 struct rendition {
 	const char *name;	/* folder name */
@@ -28,6 +31,8 @@ struct rendition {
 	char codecs[32];
 	struct vt_segment *segs;
 	size_t nsegs;
+	struct vt_segment *keys;	/* video: the I-frame playlist's ranges */
+	size_t nkeys;
 	int64_t frames, bytes;
 	int64_t start, end;	/* output ticks */
 	int channels, sample_rate;
@@ -41,6 +46,7 @@ struct cutter {
 	int64_t max_cell, cell;
 	int64_t last_dts, max_pts, prev_max_pts, last_dur;
 	int open, warned;
+	size_t seg_keys;	/* r->keys before the open segment's */
 	AVPacket *pending;	/* held until the next packet gives its duration */
 };
 
@@ -57,6 +63,7 @@ seg_begin(struct cutter *c, int64_t cell)
 	r->segs[r->nsegs].start = INT64_MAX;
 	r->nsegs++;
 	vt_seg_begin(c->w, name);
+	c->seg_keys = r->nkeys;
 	c->cell = cell;
 	c->open = 1;
 }
@@ -66,10 +73,35 @@ seg_end(struct cutter *c)
 {
 	struct rendition *r = c->r;
 	int64_t b = vt_seg_end(c->w);
+	const struct vt_seg_range *kr;
+	size_t i, n = vt_seg_key_ranges(c->w, &kr);
 
+	if (r->is_video && n != r->nkeys - c->seg_keys)
+		vt_die(VT_EX_SOFTWARE, "%s: %zu key frames in segment %zu, %zu ranges", r->name,
+		    r->nkeys - c->seg_keys, r->nsegs - 1, n);
+	for (i = 0; r->is_video && i < n; i++) {
+		r->keys[c->seg_keys + i].offset = kr[i].offset;
+		r->keys[c->seg_keys + i].bytes = kr[i].size;
+	}
 	r->segs[r->nsegs - 1].bytes = b;
 	r->bytes += b;
 	c->open = 0;
+}
+
+/* Write the held packet; a video key frame goes into the I-frame
+ * playlist, its bytes known at the segment's end. */
+static void
+write_pending(struct cutter *c)
+{
+	struct rendition *r = c->r;
+
+	if (r->is_video && (c->pending->flags & AV_PKT_FLAG_KEY)) {
+		r->keys = vt_realloc(r->keys, (r->nkeys + 1) * sizeof(*r->keys));
+		r->keys[r->nkeys++] = (struct vt_segment){ .uri = r->segs[r->nsegs - 1].uri,
+		    .start = c->pending->pts };
+	}
+	vt_seg_write(c->w, c->pending);
+	av_packet_free(&c->pending);
 }
 
 static void
@@ -98,8 +130,7 @@ cut_packet(struct cutter *c, AVPacket *pkt)
 	if (c->pending) {
 		if (pkt->dts > c->pending->dts)
 			c->pending->duration = pkt->dts - c->pending->dts;
-		vt_seg_write(c->w, c->pending);
-		av_packet_free(&c->pending);
+		write_pending(c);
 	}
 	if (!c->open) {
 		seg_begin(c, cell);
@@ -172,6 +203,8 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 				}
 				c.w = vt_seg_open_lang(dir, fmt, par, NULL, grid->origin, pkt,
 				    vt_lang_iso639_2(r->lang));
+				if (r->is_video)
+					vt_seg_keys(c.w);
 				avcodec_parameters_free(&par);
 			}
 			cut_packet(&c, pkt);
@@ -185,13 +218,16 @@ cut_stream(struct rendition *r, const char **paths, size_t npaths, const char *d
 		vt_die(VT_EX_DATAERR, "%s: no packets", r->name);
 	if (c.last_dur > 0)
 		c.pending->duration = c.last_dur;
-	vt_seg_write(c.w, c.pending);
-	av_packet_free(&c.pending);
+	write_pending(&c);
 	seg_end(&c);
 	r->end = c.max_pts + c.last_dur;
 	for (i = 0; i < r->nsegs; i++)
 		r->segs[i].duration = ((i + 1 < r->nsegs ? r->segs[i + 1].start : r->end) -
 		    r->segs[i].start) / 90000.0;
+	/* RFC 8216 4.3.3.6: an I-frame lasts until the next one. */
+	for (i = 0; i < r->nkeys; i++)
+		r->keys[i].duration = ((i + 1 < r->nkeys ? r->keys[i + 1].start : r->end) -
+		    r->keys[i].start) / 90000.0;
 	vt_seg_close(c.w);
 	av_packet_free(&pkt);
 }
@@ -213,6 +249,8 @@ remove_stale(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 
 		if (!strcmp(name, VT_SEG_INIT)) {
 			keep = fmt == VT_SEG_FMP4;
+		} else if (!strcmp(name, IFRAMES)) {
+			keep = r->nkeys > 0;
 		} else if (!strncmp(name, "seg_", 4) && (n = strlen(name)) > 4 &&
 		    (!strcmp(name + n - 3, ".ts") || !strcmp(name + n - 4, ".m4s"))) {
 			for (i = 0; i < r->nsegs && !keep; i++)
@@ -230,38 +268,50 @@ remove_stale(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 	closedir(d);
 }
 
+/* A VOD playlist of the n segments segs in dir/name; iframes: their byte
+ * ranges, EXT-X-I-FRAMES-ONLY. */
+static void
+vod_playlist(const char *dir, const char *name, struct vt_segment *segs, size_t n,
+    enum vt_segfmt fmt, int iframes)
+{
+	struct vt_playlist pl = { 0 };
+	char *path = vt_path_join(dir, name);
+
+	pl.target = vt_playlist_target(segs, n);
+	pl.map_uri = fmt == VT_SEG_FMP4 ? VT_SEG_INIT : NULL;
+	pl.vod = pl.ended = 1;
+	pl.iframes = iframes;
+	pl.segs = segs;
+	pl.nsegs = n;
+	vt_playlist_write(path, &pl);
+	free(path);
+}
+
 static void
 write_playlist(const struct rendition *r, const char *dir, enum vt_segfmt fmt)
 {
-	struct vt_playlist pl = { 0 };
-	char *path = vt_path_join(dir, "index.m3u8");
-
-	pl.target = vt_playlist_target(r->segs, r->nsegs);
-	pl.map_uri = fmt == VT_SEG_FMP4 ? VT_SEG_INIT : NULL;
-	pl.vod = pl.ended = 1;
-	pl.segs = r->segs;
-	pl.nsegs = r->nsegs;
-	vt_playlist_write(path, &pl);
-	free(path);
+	vod_playlist(dir, "index.m3u8", r->segs, r->nsegs, fmt, 0);
+	if (r->nkeys)
+		vod_playlist(dir, IFRAMES, r->keys, r->nkeys, fmt, 1);
 	remove_stale(r, dir, fmt);
 	vt_info("%s: %zu segments, %lld frames", r->name, r->nsegs, (long long)r->frames);
 }
 
-/* The highest bit rate of any one segment of r, and the average: the
+/* The highest bit rate of any one of the n segments, and the average: the
  * segments' bytes over their durations, so that the average can never
  * pass the peak (an init segment is no media segment). */
 static void
-seg_rates(const struct rendition *r, double *peak, double *avg)
+seg_rates(const struct vt_segment *segs, size_t n, double *peak, double *avg)
 {
 	double bytes = 0, dur = 0;
 	size_t i;
 
 	*peak = 0;
-	for (i = 0; i < r->nsegs; i++) {
-		bytes += r->segs[i].bytes;
-		dur += r->segs[i].duration;
-		if (r->segs[i].duration > 0 && r->segs[i].bytes * 8.0 / r->segs[i].duration > *peak)
-			*peak = r->segs[i].bytes * 8.0 / r->segs[i].duration;
+	for (i = 0; i < n; i++) {
+		bytes += segs[i].bytes;
+		dur += segs[i].duration;
+		if (segs[i].duration > 0 && segs[i].bytes * 8.0 / segs[i].duration > *peak)
+			*peak = segs[i].bytes * 8.0 / segs[i].duration;
 	}
 	*avg = dur > 0 ? bytes * 8.0 / dur : 0;
 }
@@ -274,9 +324,9 @@ bandwidth(const struct rendition *v, const struct rendition *a, int64_t *peak, i
 {
 	double p, m, ap = 0, am = 0;
 
-	seg_rates(v, &p, &m);
+	seg_rates(v->segs, v->nsegs, &p, &m);
 	if (a && a != v)
-		seg_rates(a, &ap, &am);
+		seg_rates(a->segs, a->nsegs, &ap, &am);
 	*peak = (int64_t)ceil(p + ap);
 	*avg = (int64_t)ceil(m + am);
 }
@@ -317,6 +367,24 @@ frame_rate(const json_t *chunk, const struct rendition *r)
 	return measured;
 }
 
+/* Video r's I-frame playlist as the master names it, with the peak and
+ * average rates of its ranges over their durations, and its summary; NULL
+ * if r has none. */
+static json_t *
+iframe_stream(const struct rendition *r, struct vt_iframe_stream *f)
+{
+	double peak, avg;
+
+	if (!r->nkeys)
+		return NULL;
+	seg_rates(r->keys, r->nkeys, &peak, &avg);
+	*f = (struct vt_iframe_stream){ vt_asprintf("%s/%s", r->name, IFRAMES), r->codecs,
+	    (int64_t)ceil(peak), (int64_t)ceil(avg) };
+	return json_pack("{s:s,s:I,s:I,s:I}", "playlist", f->uri,
+	    "bandwidth", (json_int_t)f->bandwidth, "average_bandwidth",
+	    (json_int_t)f->average_bandwidth, "frames", (json_int_t)r->nkeys);
+}
+
 static void
 free_rendition(struct rendition *r)
 {
@@ -325,6 +393,7 @@ free_rendition(struct rendition *r)
 	for (i = 0; i < r->nsegs; i++)
 		free(r->segs[i].uri);
 	free(r->segs);
+	free(r->keys);
 }
 
 /* A name vt-hls gives a file in a rendition's folder: the playlist, the
@@ -342,7 +411,7 @@ hls_file(const char *name)
 		free(s);
 		return ok;
 	}
-	if (!strcmp(name, "index.m3u8") || !strcmp(name, VT_SEG_INIT))
+	if (!strcmp(name, "index.m3u8") || !strcmp(name, IFRAMES) || !strcmp(name, VT_SEG_INIT))
 		return 1;
 	if (strncmp(name, "seg_", 4) || (n = strspn(name + 4, "0123456789")) < 5)
 		return 0;
@@ -454,7 +523,7 @@ cut_audio(const struct vt_chunks *ch, const char *out, enum vt_segfmt fmt, int64
 		    vt_asprintf("%s/index.m3u8", ar->name), auds[a].channels,
 		    *ar->lang ? ar->lang : NULL, *ar->characteristics ? ar->characteristics : NULL,
 		    !ar->dflt, !ar->autoselect };
-		seg_rates(&auds[a], &peak, &avg);
+		seg_rates(auds[a].segs, auds[a].nsegs, &peak, &avg);
 		if (peak > best) {
 			best = peak;
 			top = &auds[a];
@@ -487,11 +556,12 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 	struct rendition *rs, *auds, *amax;
 	struct vt_audio_rendition *ars;
 	struct vt_variant *vars;
+	struct vt_iframe_stream *ifs;
 	struct vt_chunks ch;
 	size_t nr, na, i, k, dflt = 0;
 	int64_t end = INT64_MIN, max_cell, peak = 0, avg = 0;
 	const char **paths;
-	json_t *jr = json_array(), *ja = json_null(), *jas = json_array(), *sum;
+	json_t *jr = json_array(), *ja = json_null(), *jas = json_array(), *sum, *j, *ji;
 	char *dir, *master;
 
 	vt_chunks_read(lines, &ch);
@@ -528,6 +598,7 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 			dflt = k;
 	paths = vt_calloc(ch.n ? ch.n : 1, sizeof(*paths));
 	vars = vt_calloc(nr ? nr : 1, sizeof(*vars));
+	ifs = vt_calloc(nr ? nr : 1, sizeof(*ifs));
 	for (k = 0; k < nr; k++) {
 		char *pl = vt_asprintf("%s/index.m3u8", rs[k].name), *codecs;
 
@@ -541,8 +612,13 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 		codecs = amax ? vt_asprintf("%s,%s", rs[k].codecs, amax->codecs) :
 		    vt_strdup(rs[k].codecs);
 		vars[k] = (struct vt_variant){ pl, peak, avg, codecs, rs[k].width, rs[k].height,
-		    frame_rate(ch.video[0], &rs[k]), amax ? "audio" : NULL };
-		json_array_append_new(jr, rendition_json(&rs[k], peak, avg, vars[k].frame_rate, pl));
+		    frame_rate(ch.video[0], &rs[k]), amax ? "audio" : NULL, NULL };
+		j = rendition_json(&rs[k], peak, avg, vars[k].frame_rate, pl);
+		if ((ji = iframe_stream(&rs[k], &ifs[k]))) {
+			vars[k].iframes = &ifs[k];
+			json_object_set_new(j, "iframes", ji);
+		}
+		json_array_append_new(jr, j);
 	}
 	master = vt_path_join(out, "master.m3u8");
 	for (k = 0; k < na; k++)
@@ -555,7 +631,7 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 		/* audio alone: the default rendition is the variant, and a choice
 		 * of several is its group */
 		struct vt_variant v = { ars[dflt].uri, 0, 0, auds[dflt].codecs, 0, 0, 0,
-		    na > 1 ? "audio" : NULL };
+		    na > 1 ? "audio" : NULL, NULL };
 
 		bandwidth(na > 1 ? amax : &auds[0], NULL, &v.bandwidth, &v.average_bandwidth);
 		vt_master_write(master, &v, 1, ars, na > 1 ? na : 0, sd, nsd);
@@ -575,6 +651,7 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 	for (k = 0; k < nr; k++) {
 		free((char *)vars[k].uri);
 		free((char *)vars[k].codecs);
+		free((char *)ifs[k].uri);
 		free_rendition(&rs[k]);
 	}
 	for (k = 0; k < na; k++) {
@@ -584,6 +661,7 @@ vt_package_vod(const json_t *lines, const char *out, enum vt_segfmt fmt,
 	free(auds);
 	free(ars);
 	free(vars);
+	free(ifs);
 	free(paths);
 	free(rs);
 	vt_chunks_free(&ch);

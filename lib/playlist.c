@@ -82,6 +82,8 @@ vt_playlist_text(const struct vt_playlist *pl)
 	for (i = 0; i < pl->nsegs; i++)
 		if (pl->segs[i].map)
 			v = 6;
+	if (pl->iframes && v < 4)
+		v = 4;
 	bprintf(&b, "#EXTM3U\n#EXT-X-VERSION:%d\n", v);
 	bprintf(&b, "#EXT-X-TARGETDURATION:%d\n", pl->target);
 	bprintf(&b, "#EXT-X-MEDIA-SEQUENCE:%lld\n", (long long)pl->media_sequence);
@@ -105,6 +107,8 @@ vt_playlist_text(const struct vt_playlist *pl)
 	if (pl->part_target > 0)
 		bprintf(&b, "#EXT-X-PART-INF:PART-TARGET=%.5f\n", pl->part_target);
 	bprintf(&b, "#EXT-X-INDEPENDENT-SEGMENTS\n");
+	if (pl->iframes)
+		bprintf(&b, "#EXT-X-I-FRAMES-ONLY\n");
 	for (i = 0; i < pl->nsegs; i++) {
 		const struct vt_segment *s = &pl->segs[i];
 		const char *m = s->map ? s->map : pl->map_uri;
@@ -119,7 +123,10 @@ vt_playlist_text(const struct vt_playlist *pl)
 		for (k = 0; k < s->nparts; k++)
 			bprintf(&b, "#EXT-X-PART:DURATION=%.5f,URI=\"%s\"%s\n", s->parts[k].duration,
 			    checked(s->parts[k].uri), s->parts[k].independent ? ",INDEPENDENT=YES" : "");
-		if (!s->incomplete)
+		if (!s->incomplete && pl->iframes)
+			bprintf(&b, "#EXTINF:%.6f,\n#EXT-X-BYTERANGE:%lld@%lld\n%s\n", s->duration,
+			    (long long)s->bytes, (long long)s->offset, checked(s->uri));
+		else if (!s->incomplete)
 			bprintf(&b, "#EXTINF:%.6f,\n%s\n", s->duration, checked(s->uri));
 	}
 	for (i = 0; i < pl->nreports; i++) {
@@ -179,6 +186,15 @@ master_text(const struct vt_variant *v, size_t n, const struct vt_audio_renditio
 		if (v[i].audio_group)
 			bprintf(&b, ",AUDIO=\"%s\"", checked(v[i].audio_group));
 		bprintf(&b, "\n%s\n", checked(v[i].uri));
+	}
+	for (i = 0; i < n; i++) {
+		const struct vt_iframe_stream *f = v[i].iframes;
+
+		if (f)
+			bprintf(&b, "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=%lld,AVERAGE-BANDWIDTH=%lld,"
+			    "CODECS=\"%s\",RESOLUTION=%dx%d,URI=\"%s\"\n", (long long)f->bandwidth,
+			    (long long)f->average_bandwidth, checked(f->codecs), v[i].width, v[i].height,
+			    checked(f->uri));
 	}
 	return b.s;
 }

@@ -23,7 +23,8 @@ struct vt_report {
 struct vt_segment {
 	char *uri;		/* relative to the playlist */
 	double duration;	/* seconds */
-	int64_t bytes;
+	int64_t bytes;		/* I-frame playlist: the range's length */
+	int64_t offset;		/* I-frame playlist: the range's start in uri */
 	int64_t start;		/* first presentation time, 1/90000 s */
 	int discontinuity;	/* EXT-X-DISCONTINUITY before it */
 	double wallclock;	/* EXT-X-PROGRAM-DATE-TIME, Unix seconds; 0 = none */
@@ -39,6 +40,8 @@ struct vt_playlist {
 	int64_t discontinuity_sequence;
 	const char *map_uri;	/* EXT-X-MAP, for fMP4 */
 	int vod;		/* EXT-X-PLAYLIST-TYPE:VOD */
+	int iframes;		/* EXT-X-I-FRAMES-ONLY: each segment is the byte
+				 * range bytes@offset of its uri */
 	double hold_back;	/* EXT-X-SERVER-CONTROL:HOLD-BACK, seconds; 0 = none */
 	int ended;		/* EXT-X-ENDLIST */
 	int can_block;		/* EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES */
@@ -50,6 +53,12 @@ struct vt_playlist {
 	size_t nreports;
 };
 
+/* An I-frame playlist of a variant's video (EXT-X-I-FRAME-STREAM-INF). */
+struct vt_iframe_stream {
+	const char *uri, *codecs;
+	int64_t bandwidth, average_bandwidth;
+};
+
 struct vt_variant {
 	const char *uri;
 	int64_t bandwidth, average_bandwidth;
@@ -57,6 +66,7 @@ struct vt_variant {
 	int width, height;	/* 0 for audio-only */
 	double frame_rate;
 	const char *audio_group;	/* NULL: no audio rendition group */
+	const struct vt_iframe_stream *iframes;	/* NULL: none */
 };
 
 /* An EXT-X-MEDIA audio rendition. Left zero, the fields after channels

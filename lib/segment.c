@@ -24,6 +24,16 @@ struct vt_segwriter {
 	int fragments;		/* fMP4 fragments flushed */
 	int pending;		/* packets written since the last flush */
 	int started;		/* TS: the header is written */
+	int keys;		/* key frames recorded (vt_seg_keys) */
+	int prev_key;		/* the last packet written was a key frame */
+	int64_t seg_pos;	/* the muxer's output position at the segment's start */
+	struct vt_seg_range *ranges;	/* the segment's key frames */
+	size_t nranges;
+	int64_t kpos;		/* fMP4: the start of the fragment that a key
+				 * frame leads, until it is flushed; else -1 */
+	uint8_t *cap;		/* fMP4: that fragment's moof, as written */
+	size_t caplen;
+	int capturing;
 	AVPacket *pes;		/* TS: AAC frames packed into one PES */
 	int64_t shift;		/* fMP4: added to every timestamp, VT_TB */
 	uint8_t *ibuf;		/* fMP4: the init segment, until it is patched */
@@ -56,6 +66,13 @@ seg_write_cb(void *opaque, uint8_t *buf, int len)
 	}
 	if (w->fd < 0)
 		vt_die(VT_EX_SOFTWARE, "media data outside a segment in '%s'", w->dir);
+	if (w->capturing) {
+		w->cap = vt_realloc(w->cap, w->caplen + len);
+		memcpy(w->cap + w->caplen, buf, len);
+		w->caplen += len;
+		if (w->caplen >= 8 && w->caplen >= AV_RB32(w->cap))
+			w->capturing = 0;
+	}
 	vt_write_all(w->fd, buf, len, w->path);
 	w->bytes += len;
 	if (w->pfd >= 0) {
@@ -229,6 +246,7 @@ vt_seg_open_lang(const char *dir, enum vt_segfmt fmt, const AVCodecParameters *p
 	w->fmt = fmt;
 	w->fd = -1;
 	w->pfd = -1;
+	w->kpos = -1;
 	w->par = avcodec_parameters_alloc();
 	avcodec_parameters_copy(w->par, par);
 	vt_mkdirs(dir);
@@ -317,11 +335,60 @@ pes_add(struct vt_segwriter *w, AVPacket *pkt)
 		w->pes->duration += pkt->duration;
 }
 
+/* The bytes at the start of an fMP4 fragment, its moof b[0, len), that
+ * hold its first sample: the moof and the mdat up to that sample's end
+ * (trun's data offset, from the moof, plus the sample's size); 0 if the
+ * moof does not say. */
+static int64_t
+first_sample_end(const uint8_t *b, size_t len)
+{
+	size_t end, traf, tend, tfhd, trun, p;
+	uint32_t tf, rf, size = 0;
+	int64_t off;
+
+	if (len < 8 || AV_RB32(b) > len || memcmp(b + 4, "moof", 4))
+		return 0;
+	end = AV_RB32(b);
+	if ((traf = box_find(b, 8, end, "traf")) == end)
+		return 0;
+	tend = traf + AV_RB32(b + traf);
+	tfhd = box_find(b, traf + 8, tend, "tfhd");
+	trun = box_find(b, traf + 8, tend, "trun");
+	if (tfhd + 16 > tend || trun + 16 > tend)
+		return 0;
+	tf = AV_RB24(b + tfhd + 9);
+	p = tfhd + 16 + (tf & 0x1 ? 8 : 0) + (tf & 0x2 ? 4 : 0) + (tf & 0x8 ? 4 : 0);
+	if ((tf & 0x10) && p + 4 <= tend)
+		size = AV_RB32(b + p);
+	rf = AV_RB24(b + trun + 9);
+	p = trun + 16;
+	off = end + 8;
+	if (rf & 0x1) {
+		if (p + 4 > tend)
+			return 0;
+		off = (int32_t)AV_RB32(b + p);
+		p += 4;
+	}
+	p += (rf & 0x4 ? 4 : 0) + (rf & 0x100 ? 4 : 0);
+	if ((rf & 0x200) && p + 4 <= tend)
+		size = AV_RB32(b + p);
+	return size && off > 0 ? off + size : 0;
+}
+
+static void
+add_range(struct vt_segwriter *w, int64_t pos, int64_t size)
+{
+	w->ranges = vt_realloc(w->ranges, (w->nranges + 1) * sizeof(*w->ranges));
+	w->ranges[w->nranges++] = (struct vt_seg_range){ pos - w->seg_pos, size };
+}
+
 /* Write out the packets since the last flush: an fMP4 fragment, or the
  * TS muxer's buffers, so that nothing of this segment goes to the next. */
 static void
 fragment_flush(struct vt_segwriter *w)
 {
+	int64_t n;
+
 	if (!w->pending)
 		return;
 	pes_flush(w);
@@ -329,12 +396,22 @@ fragment_flush(struct vt_segwriter *w)
 	avio_flush(w->oc->pb);
 	w->pending = 0;
 	w->fragments++;
+	if (w->kpos < 0)
+		return;
+	n = first_sample_end(w->cap, w->caplen);
+	if (n <= 0 || w->kpos + n > avio_tell(w->oc->pb))
+		vt_die(VT_EX_SOFTWARE, "no key frame at the start of a fragment in '%s'", w->path);
+	add_range(w, w->kpos, n);
+	w->kpos = -1;
+	w->capturing = 0;
 }
 
 void
 vt_seg_begin(struct vt_segwriter *w, const char *name)
 {
 	file_begin(w, name);
+	w->seg_pos = avio_tell(w->oc->pb);
+	w->nranges = 0;
 	if (w->fmt == VT_SEG_FMP4) {
 		fragment_begin(w);
 	} else if (!w->started) {
@@ -347,8 +424,24 @@ vt_seg_begin(struct vt_segwriter *w, const char *name)
 }
 
 void
+vt_seg_keys(struct vt_segwriter *w)
+{
+	w->keys = 1;
+}
+
+size_t
+vt_seg_key_ranges(const struct vt_segwriter *w, const struct vt_seg_range **r)
+{
+	*r = w->ranges;
+	return w->nranges;
+}
+
+void
 vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 {
+	int key = w->keys && (pkt->flags & AV_PKT_FLAG_KEY);
+	int64_t pos;
+
 	pkt->stream_index = 0;
 	if (w->fmt == VT_SEG_FMP4) {
 		pkt->pts += w->shift;
@@ -366,11 +459,28 @@ vt_seg_write(struct vt_segwriter *w, AVPacket *pkt)
 		pkt->data += n;
 		pkt->size -= n;
 	}
+	/* fMP4: a key frame leads a fragment (one inside a segment starts a
+	 * new one); its range is the moof and the mdat up to its end, which
+	 * decode after the init section. TS: the muxer writes PAT and PMT
+	 * before a video key frame's PES, unless the frame before was one. */
+	if (key && w->fmt == VT_SEG_FMP4) {
+		fragment_flush(w);
+		fragment_begin(w);
+		w->kpos = avio_tell(w->oc->pb);
+		w->caplen = 0;
+		w->capturing = 1;
+	} else if (key && w->prev_key) {
+		av_opt_set(w->oc->priv_data, "mpegts_flags", "+resend_headers", 0);
+	}
+	w->prev_key = pkt->flags & AV_PKT_FLAG_KEY;
+	pos = avio_tell(w->oc->pb);
 	if (w->pes && pkt->size > 2 && (AV_RB16(pkt->data) & 0xfff0) == 0xfff0)
 		pes_add(w, pkt);
 	else
 		mux(w, pkt);
 	w->pending++;
+	if (key && w->fmt == VT_SEG_TS)
+		add_range(w, pos, avio_tell(w->oc->pb) - pos);
 }
 
 void
@@ -426,6 +536,8 @@ vt_seg_close(struct vt_segwriter *w)
 	av_packet_free(&w->pes);
 	avcodec_parameters_free(&w->par);
 	free(w->ibuf);
+	free(w->ranges);
+	free(w->cap);
 	free(w->dir);
 	free(w);
 }

@@ -35,6 +35,20 @@ struct vt_segwriter *vt_seg_open_lang(const char *dir, enum vt_segfmt fmt,
 void vt_seg_begin(struct vt_segwriter *w, const char *name);
 /* Write one packet; its timestamps are changed to the muxer's. */
 void vt_seg_write(struct vt_segwriter *w, AVPacket *pkt);
+/* A key frame's bytes in its segment. */
+struct vt_seg_range {
+	int64_t offset, size;
+};
+
+/* From now on, record each key frame's bytes, for I-frame playlists: in
+ * fMP4 the key frame leads a fragment and its range is the moof and the
+ * mdat up to the key frame's end; in MPEG-TS, the bytes from the PAT and
+ * PMT before it to the end of its PES. Either decodes alone (fMP4: after
+ * the init segment). */
+void vt_seg_keys(struct vt_segwriter *w);
+/* The ranges of the key frames of the current segment, in order: after
+ * vt_seg_end, all of them, until the next vt_seg_begin. */
+size_t vt_seg_key_ranges(const struct vt_segwriter *w, const struct vt_seg_range **r);
 /* fMP4: begin a partial segment (LL-HLS), file name inside dir: the
  * fragments written until vt_seg_part_end go to it as well as to the
  * segment. The packets before it are flushed as a fragment of their own. */

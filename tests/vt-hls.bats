@@ -8,13 +8,7 @@ load test_helper
 setup_file() {
 	fixtures clip.mp4
 	cd "$BATS_FILE_TMPDIR" || return
-	{
-		# shellcheck disable=SC2046
-		vt-split -c 2 $(split_seg 2) -d "$PWD/chunks" "$(fixture clip.mp4)" >chunks.json &&
-		vt-encode -r 180p,90p -s 2 -P ultrafast -d "$PWD/enc" <chunks.json >video.jsonl &&
-		vt-encode --audio -s 2 -d "$PWD/enc" <chunks.json >audio.jsonl &&
-		cat video.jsonl audio.jsonl >enc.jsonl
-	} 2>enc.err
+	encode_ladder "$(fixture clip.mp4)" 180p,90p ultrafast 2>enc.err
 	echo $? >enc.status
 	vt-hls -f fmp4 -d "$PWD/fmp4" <enc.jsonl >fmp4.json 2>fmp4.err
 	echo $? >fmp4.status

@@ -41,8 +41,9 @@ function proxy(to, req, res, fallback) {
 
 // origin({ root, playlists, requests, failures }): an http.Server, not
 // listening yet; every request's path and query is pushed onto requests
-// if given, and "STATUS PATH" of every one answered with an error onto
-// failures.
+// if given, "STATUS PATH" of every one answered with an error onto
+// failures, and "PATH FIRST-LAST" of every byte range asked for onto
+// ranges.
 module.exports = function origin(o) {
 	const root = path.resolve(o.root);
 	return http.createServer((req, res) => {
@@ -60,9 +61,19 @@ module.exports = function origin(o) {
 		const serve = () => fs.readFile(file, (err, data) => {
 			if (err)
 				return res.writeHead(404).end();
-			res.writeHead(200, { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
-				'Cache-Control': 'no-store' });
-			res.end(data);
+			const head = { 'Content-Type': types[path.extname(file)] || 'application/octet-stream',
+				'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
+			// one byte range, as I-frame playlists ask
+			const r = /^bytes=([0-9]+)-([0-9]*)$/.exec(req.headers.range || '');
+			if (!r)
+				return res.writeHead(200, head).end(data);
+			const from = Number(r[1]), to = Math.min(r[2] ? Number(r[2]) : Infinity, data.length - 1);
+			if (o.ranges)
+				o.ranges.push(`${p} ${from}-${to}`);
+			if (from > to)
+				return res.writeHead(416, { 'Content-Range': `bytes */${data.length}` }).end();
+			res.writeHead(206, Object.assign(head, { 'Content-Range': `bytes ${from}-${to}/${data.length}` }));
+			res.end(data.subarray(from, to + 1));
 		});
 		if (o.playlists && /\/index\.m3u8$/.test(p))
 			return proxy(o.playlists, req, res, serve);

@@ -132,3 +132,15 @@ split_seg() {
 		echo "-s $1"
 	fi
 }
+
+# encode_ladder SOURCE RES PRESET: in the current folder, SOURCE split into
+# 2 s chunks on a 2 s grid and encoded to the rungs RES with the x264
+# PRESET, and its audio: chunks.json, video.jsonl, audio.jsonl, and both
+# in enc.jsonl, vt-hls's input.
+encode_ladder() {
+	# shellcheck disable=SC2046
+	vt-split -c 2 $(split_seg 2) -d "$PWD/chunks" "$1" >chunks.json &&
+		vt-encode -r "$2" -s 2 -P "$3" -d "$PWD/enc" <chunks.json >video.jsonl &&
+		vt-encode --audio -s 2 -d "$PWD/enc" <chunks.json >audio.jsonl &&
+		cat video.jsonl audio.jsonl >enc.jsonl
+}

@@ -475,13 +475,16 @@ assert_aligned() {
 	segments | jq -s -e 'map(select(.width)) | length >= 12' >/dev/null
 	dropped=$(segments | jq -s 'map(.health.dropped) | max')
 	[ "$dropped" -gt 0 ] || flunk "nothing dropped: the ladder was not too heavy"
-	# lag is bounded by the queue, not by how long the stream runs: it
-	# does not grow from the first half of the stream to the second
-	read -r first second < <(segments | jq -s -r 'map(select(.width)) | sort_by(.seq) |
-		(length / 2 | floor) as $h | [(.[:$h] | map(.health.lag) | max),
-		(.[$h:] | map(.health.lag) | max)] | @tsv')
-	(($(echo "$second < $first + 0.5 && $second < 3" | bc))) ||
-		flunk "lag grew from $first s to $second s"
+	# lag is bounded by the queue, not by how long the stream runs: its
+	# median does not grow from the first half of the stream to the second
+	# (a queue that grows would move it; one busy moment of a shared
+	# machine moves only a maximum), and no segment is far behind
+	read -r first second most < <(segments | jq -s -r 'def median: sort | .[length / 2 | floor];
+		map(select(.width)) | sort_by(.seq) | (length / 2 | floor) as $h |
+		[(.[:$h] | map(.health.lag) | median), (.[$h:] | map(.health.lag) | median),
+		 (map(.health.lag) | max)] | @tsv')
+	(($(echo "$second < $first + 0.5 && $most < 3" | bc))) ||
+		flunk "lag's median grew from $first s to $second s (max $most s)"
 	assert_aligned
 }
 

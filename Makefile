@@ -104,16 +104,18 @@ sanitize: $(TOOLS:%=$(TOP)/bin-san/%) $(FUZZ:%=$(TOP)/build-san/fuzz/%)
 
 # Both builds at once, one job per core; then the suite on each, two test
 # files at a time (many wait on real-time streams rather than the CPU).
-# The cluster tests run on bin only: they test the scripts and Slurm
-# around the tools, which run under the sanitizers in the rest of the
-# suite (vod.bats runs the same pipeline, vt-put.bats the S3 fetches).
-CLUSTER_TESTS = $(TOP)/tests/slurm.bats $(TOP)/tests/slurm-stage.bats
+# The cluster tests and the browser players run on bin only, to keep the
+# suite in CI's time: the first test the scripts and Slurm around the
+# tools, which run under the sanitizers in the rest of the suite (vod.bats
+# runs the same pipeline, vt-put.bats the S3 fetches); the second, the
+# players' view of output that is the same, byte for byte, from bin-san.
+PLAIN_ONLY = $(TOP)/tests/slurm.bats $(TOP)/tests/slurm-stage.bats $(TOP)/tests/player.bats
 check:
 	$(MAKE) -j$$(nproc) all sanitize
 	BATS_JOBS=$${BATS_JOBS:-2} tests/run bin
 	BATS_JOBS=$${BATS_JOBS:-2} ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1 tests/run bin-san \
-	    $(filter-out $(CLUSTER_TESTS),$(wildcard $(TOP)/tests/*.bats))
+	    $(filter-out $(PLAIN_ONLY),$(wildcard $(TOP)/tests/*.bats))
 
 check-plain: all
 	tests/run bin

@@ -211,9 +211,13 @@ main(int argc, char *argv[])
 		if (!pl.n)
 			vt_die(VT_EX_DATAERR, "manifest: source has no video");
 		vt_encode_check_chunks(chunks);
-		if (only >= 0 && (size_t)only >= json_array_size(chunks))
-			vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only,
-			    json_array_size(chunks));
+		if (only >= 0 && (size_t)only >= json_array_size(chunks)) {
+			i = json_array_size(chunks);
+			vt_plan_free(&pl);
+			json_decref(m);
+			json_decref(pj);
+			vt_die(VT_EX_USAGE, "no chunk %lld (manifest has %zu)", only, i);
+		}
 		for (i = 0; i < json_array_size(chunks); i++)
 			if (only < 0 || vt_json_int(json_array_get(chunks, i), "index", -1) == only)
 				vt_json_print(vt_encode_chunk(m, json_array_get(chunks, i), &src,

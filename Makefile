@@ -104,12 +104,14 @@ sanitize: $(TOOLS:%=$(TOP)/bin-san/%) $(FUZZ:%=$(TOP)/build-san/fuzz/%)
 
 # Both builds at once, one job per core; then the suite on each, two test
 # files at a time (many wait on real-time streams rather than the CPU).
-# The cluster tests and the browser players run on bin only, to keep the
-# suite in CI's time: the first test the scripts and Slurm around the
-# tools, which run under the sanitizers in the rest of the suite (vod.bats
-# runs the same pipeline, vt-put.bats the S3 fetches); the second, the
-# players' view of output that is the same, byte for byte, from bin-san.
-PLAIN_ONLY = $(TOP)/tests/slurm.bats $(TOP)/tests/slurm-stage.bats $(TOP)/tests/player.bats
+# The cluster tests, the browser players and the other readers run on bin
+# only, to keep the suite in CI's time: the first test the scripts and
+# Slurm around the tools, which run under the sanitizers in the rest of
+# the suite (vod.bats runs the same pipeline, vt-put.bats the S3 fetches);
+# the others, players' and readers' view of output that is the same, byte
+# for byte, from bin-san.
+PLAIN_ONLY = $(TOP)/tests/slurm.bats $(TOP)/tests/slurm-stage.bats $(TOP)/tests/player.bats \
+    $(TOP)/tests/conformance.bats
 check:
 	$(MAKE) -j$$(nproc) all sanitize
 	BATS_JOBS=$${BATS_JOBS:-2} tests/run bin

@@ -87,18 +87,4 @@ async function look(port) {
 	return seen;
 }
 
-server.listen(0, '127.0.0.1', () => {
-	const timer = setTimeout(() => {
-		console.error(`audio.js: gave up after ${args.timeout} s`);
-		process.exit(1);
-	}, args.timeout * 1000);
-	look(server.address().port).then((seen) => {
-		seen.failures = failures;
-		process.stdout.write(JSON.stringify(seen) + '\n');
-		clearTimeout(timer);
-		server.close();
-	}, (e) => {
-		console.error('audio.js: ' + (e && e.message ? e.message.split('\n')[0] : e));
-		process.exit(1);
-	});
-});
+require('./origin').run(server, 'audio.js', args.timeout, look, { failures });

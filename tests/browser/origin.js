@@ -80,3 +80,24 @@ module.exports = function origin(o) {
 		serve();
 	});
 };
+
+// run(server, name, seconds, look, extra): serve on a free loopback port,
+// give look(port) at most seconds, and print what it saw, with extra's
+// fields, as one JSON line; exit 1 with one line when it fails or hangs.
+module.exports.run = function run(server, name, seconds, look, extra) {
+	server.listen(0, '127.0.0.1', () => {
+		const timer = setTimeout(() => {
+			console.error(`${name}: gave up after ${seconds} s`);
+			process.exit(1);
+		}, seconds * 1000);
+		look(server.address().port).then((seen) => {
+			Object.assign(seen, extra);
+			process.stdout.write(JSON.stringify(seen) + '\n');
+			clearTimeout(timer);
+			server.close();
+		}, (e) => {
+			console.error(`${name}: ` + (e && e.message ? e.message.split('\n')[0] : e));
+			process.exit(1);
+		});
+	});
+};

@@ -223,20 +223,4 @@ async function look(port) {
 	}
 }
 
-server.listen(0, '127.0.0.1', () => {
-	const port = server.address().port;
-	const timer = setTimeout(() => {
-		console.error(`player.js: gave up after ${args.timeout} s`);
-		process.exit(1);
-	}, args.timeout * 1000);
-	look(port).then((seen) => {
-		seen.requests = requests;
-		seen.failures = failures;
-		process.stdout.write(JSON.stringify(seen) + '\n');
-		clearTimeout(timer);
-		server.close();
-	}, (e) => {
-		console.error('player.js: ' + (e && e.message ? e.message.split('\n')[0] : e));
-		process.exit(1);
-	});
-});
+require('./origin').run(server, 'player.js', args.timeout, look, { requests, failures });

@@ -69,18 +69,4 @@ async function look(port) {
 	return seen;
 }
 
-server.listen(0, '127.0.0.1', () => {
-	const timer = setTimeout(() => {
-		console.error(`trick.js: gave up after ${args.timeout} s`);
-		process.exit(1);
-	}, args.timeout * 1000);
-	look(server.address().port).then((seen) => {
-		Object.assign(seen, { requests, failures, ranges });
-		process.stdout.write(JSON.stringify(seen) + '\n');
-		clearTimeout(timer);
-		server.close();
-	}, (e) => {
-		console.error('trick.js: ' + (e && e.message ? e.message.split('\n')[0] : e));
-		process.exit(1);
-	});
-});
+require('./origin').run(server, 'trick.js', args.timeout, look, { requests, failures, ranges });
